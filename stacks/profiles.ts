@@ -1,0 +1,146 @@
+/**
+ * The two profiles a stack can select with `kvm-k8s:profile`. A profile gives a complete
+ * site; the stack's `kvm-k8s:site` overrides only what differs (objects merge key by key,
+ * lists and scalars replace, null removes), so a new site is one short YAML file.
+ */
+import { ProfileName, SiteInput, SizeInput } from "./schema";
+
+type Role = "director" | "master" | "worker";
+
+/** Rules a profile enforces on top of the schema (checked in validate.ts). */
+export interface ProfileRules {
+    /** Smallest VM per role; kubeadm preflight needs 2 vCPU and ~1.7 GiB on a control-plane node. */
+    minimums: Record<Role, SizeInput>;
+    /** Smallest master count (etcd quorum survives one loss only from 3 up). */
+    minMasters: number;
+    /** Masters on distinct hypervisors, so one host failure never loses etcd quorum. */
+    mastersOnDistinctHypervisors: boolean;
+}
+
+export interface Profile {
+    rules: ProfileRules;
+    /** A complete site, before the stack's overrides. Values are plain data: no secrets here. */
+    site: SiteInput;
+}
+
+const debianCloudImage = "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2";
+
+/** One hypervisor, one master, one worker, small sizes: a laptop or lab box. */
+const dev: Profile = {
+    rules: {
+        minimums: {
+            director: { vcpu: 1, memoryMiB: 1024, diskGiB: 10 },
+            master: { vcpu: 2, memoryMiB: 2048, diskGiB: 20 },
+            worker: { vcpu: 1, memoryMiB: 1024, diskGiB: 20 },
+        },
+        minMasters: 1,
+        mastersOnDistinctHypervisors: false,
+    },
+    site: {
+        name: "dev",
+        domain: "dev.kvm-k8s.internal",
+        hypervisors: [{ name: "hv1", uri: "qemu:///system" }],
+        networks: [
+            { name: "internal", bridge: "br0", cidr: "192.168.100.0/24", gateway: "192.168.100.1", dns: ["192.168.100.1"] },
+        ],
+        nodeNetwork: "internal",
+        storagePool: { name: "default", create: false },
+        images: {
+            director: { source: debianCloudImage },
+            node: { source: debianCloudImage },
+        },
+        access: { user: "kvmk8s", publicKey: "" },
+        sizes: {
+            director: { vcpu: 1, memoryMiB: 2048, diskGiB: 20 },
+            master: { vcpu: 2, memoryMiB: 4096, diskGiB: 30 },
+            worker: { vcpu: 2, memoryMiB: 4096, diskGiB: 30 },
+        },
+        director: { name: "director", hypervisor: "hv1", addresses: { internal: "192.168.100.10" } },
+        masters: [{ name: "master-1", hypervisor: "hv1", addresses: { internal: "192.168.100.11" } }],
+        workers: [{ name: "worker-1", hypervisor: "hv1", addresses: { internal: "192.168.100.21" } }],
+    },
+};
+
+/** Addresses of node `host` on the three reference networks. */
+function referenceAddresses(host: number): Record<string, string> {
+    return { internal: `10.10.0.${host}`, services: `10.20.0.${host}`, storage: `10.30.0.${host}` };
+}
+
+/**
+ * The reference site: a director, three masters on svc-1..3, three workers on svc-4..6,
+ * three bridged networks (internal, services, storage). Images are pre-staged on each
+ * hypervisor so an air-gapped site needs no download.
+ */
+const prod: Profile = {
+    rules: {
+        minimums: {
+            director: { vcpu: 2, memoryMiB: 4096, diskGiB: 40 },
+            master: { vcpu: 2, memoryMiB: 4096, diskGiB: 40 },
+            worker: { vcpu: 2, memoryMiB: 4096, diskGiB: 40 },
+        },
+        minMasters: 3,
+        mastersOnDistinctHypervisors: true,
+    },
+    site: {
+        name: "ref",
+        domain: "ref.kvm-k8s.internal",
+        hypervisors: [1, 2, 3, 4, 5, 6].map((i) => ({ name: `svc-${i}`, uri: `qemu+ssh://root@svc-${i}/system` })),
+        networks: [
+            { name: "internal", bridge: "br-internal", cidr: "10.10.0.0/24", gateway: "10.10.0.1", dns: ["10.10.0.1"] },
+            { name: "services", bridge: "br-services", cidr: "10.20.0.0/24", dns: [] },
+            { name: "storage", bridge: "br-storage", cidr: "10.30.0.0/24", dns: [] },
+        ],
+        nodeNetwork: "internal",
+        storagePool: { name: "kvm-k8s", create: true, path: "/var/lib/libvirt/images/kvm-k8s" },
+        images: {
+            director: { source: "/var/lib/libvirt/images/debian-12-genericcloud-amd64.qcow2" },
+            node: { source: "/var/lib/libvirt/images/debian-12-genericcloud-amd64.qcow2" },
+        },
+        access: { user: "kvmk8s", publicKey: "" },
+        sizes: {
+            director: { vcpu: 2, memoryMiB: 4096, diskGiB: 100 },
+            master: { vcpu: 4, memoryMiB: 8192, diskGiB: 60 },
+            worker: { vcpu: 8, memoryMiB: 16384, diskGiB: 100 },
+        },
+        director: { name: "director", hypervisor: "svc-1", addresses: referenceAddresses(10) },
+        masters: [1, 2, 3].map((i) => ({
+            name: `master-${i}`,
+            hypervisor: `svc-${i}`,
+            addresses: referenceAddresses(10 + i),
+        })),
+        workers: [1, 2, 3].map((i) => ({
+            name: `worker-${i}`,
+            hypervisor: `svc-${3 + i}`,
+            addresses: referenceAddresses(20 + i),
+        })),
+    },
+};
+
+export const profiles: Record<ProfileName, Profile> = { dev, prod };
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Overlay `override` on `base`: objects merge key by key, anything else (lists included)
+ * replaces, and `null` removes the key. Lists replace so that removing a worker is removing
+ * its entry.
+ */
+export function overlay(base: unknown, override: unknown): unknown {
+    if (override === undefined) {
+        return base;
+    }
+    if (!isPlainObject(base) || !isPlainObject(override)) {
+        return override;
+    }
+    const merged: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(override)) {
+        if (value === null) {
+            delete merged[key];
+        } else {
+            merged[key] = overlay(base[key], value);
+        }
+    }
+    return merged;
+}

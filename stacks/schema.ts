@@ -1,0 +1,139 @@
+/**
+ * The shape of a site's configuration (`kvm-k8s:site` merged over its profile), checked
+ * with zod. Cross-field rules (names that must exist, addresses inside their network,
+ * uniqueness) live in validate.ts; this file only says what each field may hold.
+ */
+import { z } from "zod";
+
+const dnsLabel = z
+    .string()
+    .regex(/^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/, {
+        error: "must be a lowercase DNS label of at most 32 characters (a-z, 0-9, '-'), e.g. 'master-1'",
+    });
+
+const ipv4 = z.ipv4({ error: "must be an IPv4 address, e.g. '10.10.0.11'" });
+
+const mac = z
+    .string()
+    .regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, {
+        error: "must be a lowercase MAC address, e.g. '52:54:00:12:34:56'",
+    })
+    .refine((m) => (parseInt(m.slice(0, 2), 16) & 1) === 0, {
+        error: "is a multicast MAC (lowest bit of the first octet set); use a unicast one such as 52:54:00:xx:xx:xx",
+    });
+
+/** Size of a VM. Every node inherits its role's size from `sizes` and may override any field. */
+const size = {
+    /** Virtual CPUs. Changing it rebuilds the VM (libvirt Domain `vcpu` forces replacement). */
+    vcpu: z.int({ error: "must be a whole number of vCPUs, e.g. 2" }).positive({ error: "must be at least 1" }),
+    /** Memory in MiB, e.g. 4096. Changing it rebuilds the VM. */
+    memoryMiB: z.int({ error: "must be a whole number of MiB, e.g. 4096" }).positive({ error: "must be at least 1" }),
+    /** Root disk in GiB, e.g. 40. Changing it rebuilds the root volume and so the VM. */
+    diskGiB: z.int({ error: "must be a whole number of GiB, e.g. 40" }).positive({ error: "must be at least 1" }),
+};
+
+export const sizeSchema = z.strictObject(size);
+
+/**
+ * One VM. Example:
+ * `{name: master-1, hypervisor: svc-1, addresses: {internal: 10.10.0.11, services: 10.20.0.11}}`
+ * The hostname is `<site>-<name>`; the VM gets one NIC per network it has an address on.
+ */
+export const nodeSchema = z.strictObject({
+    /** Short name, unique in the site; the hostname is `<site>-<name>`. */
+    name: dnsLabel,
+    /** Name of the hypervisor (from `hypervisors`) that runs this VM. */
+    hypervisor: z.string().min(1, { error: "must name a hypervisor" }),
+    /** Static address per network name; the VM gets a NIC on exactly these networks. */
+    addresses: z.record(z.string(), ipv4),
+    /** Optional fixed MAC per network (default: derived from site, node and network). */
+    macs: z.record(z.string(), mac).optional(),
+    /** Base image name from `images` (default: `director` for the director, `node` otherwise). */
+    image: z.string().min(1).optional(),
+    vcpu: size.vcpu.optional(),
+    memoryMiB: size.memoryMiB.optional(),
+    diskGiB: size.diskGiB.optional(),
+});
+
+export const hypervisorSchema = z.strictObject({
+    name: dnsLabel,
+    /** libvirt connection URI, e.g. `qemu+ssh://root@svc-1/system`. */
+    uri: z.string().regex(/^qemu(\+[a-z]+)?:\/\/[^\s]*\/(system|session)(\?[^\s]*)?$/, {
+        error: "must be a libvirt QEMU URI, e.g. 'qemu+ssh://root@svc-1/system' or 'qemu:///system'",
+    }),
+});
+
+export const networkSchema = z.strictObject({
+    name: dnsLabel,
+    /** Host bridge every hypervisor has for this network, e.g. `br-internal`. */
+    bridge: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, {
+        error: "must be a Linux interface name of 1 to 15 characters, e.g. 'br-internal'",
+    }),
+    cidr: z.cidrv4({ error: "must be an IPv4 CIDR, e.g. '10.10.0.0/24'" }),
+    /** Default gateway; at most one network of a site carries the default route. */
+    gateway: ipv4.optional(),
+    /** DNS servers handed to VMs on this network. */
+    dns: z.array(ipv4).default([]),
+});
+
+export const imageSchema = z.strictObject({
+    /**
+     * Where the hypervisor gets the base qcow2: an http(s) URL or an absolute path on the
+     * hypervisor. Changing it replaces the base volume and every VM cloned from it.
+     */
+    source: z.string().regex(/^(https?:\/\/\S+|\/\S+)$/, {
+        error: "must be an http(s) URL or an absolute path on the hypervisor, e.g. '/var/lib/libvirt/images/debian-12.qcow2'",
+    }),
+});
+
+export const storagePoolSchema = z.strictObject({
+    /** libvirt storage pool that holds base images, root disks and cloud-init disks. */
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: "must be a libvirt pool name, e.g. 'kvm-k8s'" }),
+    /** Create the pool (a `dir` pool at `path`) on every hypervisor, or use an existing one. */
+    create: z.boolean({ error: "must be true or false" }),
+    path: z.string().regex(/^\/\S*$/, { error: "must be an absolute path, e.g. '/var/lib/libvirt/images/kvm-k8s'" }).optional(),
+});
+
+export const accessSchema = z.strictObject({
+    /** Login user created on every VM (passwordless sudo, key-only SSH). */
+    user: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "must be a Linux user name, e.g. 'kvmk8s'" })
+        .refine((u) => u !== "root", { error: "must not be 'root'; cloud-init disables root login" }),
+    /** The public half of `kvm-k8s:sshPrivateKey`, in OpenSSH format. */
+    publicKey: z.string().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( \S.*)?$/, {
+        error: "must be an OpenSSH public key line; set it with `pulumi config set --path site.access.publicKey \"$(cat ~/.ssh/<key>.pub)\"`",
+    }),
+});
+
+export const siteSchema = z.strictObject({
+    /** Site name, prefix of every VM and volume name; short so hostnames stay readable. */
+    name: z.string().regex(/^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/, {
+        error: "must be a lowercase DNS label of at most 20 characters, e.g. 'lab' or 'edge-paris-1'",
+    }),
+    /** DNS domain of the site; VM FQDNs are `<hostname>.<domain>`. */
+    domain: z.string().regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
+        error: "must be a DNS domain, e.g. 'lab.example.net'",
+    }),
+    hypervisors: z.array(hypervisorSchema).min(1, { error: "list at least one hypervisor" }),
+    networks: z.array(networkSchema).min(1, { error: "list at least one network" }),
+    /** Network whose addresses Kubernetes and SSH use; every VM needs an address on it. */
+    nodeNetwork: z.string().min(1),
+    storagePool: storagePoolSchema,
+    /** Base images by name; VMs pick one with `image` (default `director` / `node`). */
+    images: z.record(dnsLabel, imageSchema),
+    access: accessSchema,
+    /** Size of each role's VMs; a node may override any field. */
+    sizes: z.strictObject({ director: sizeSchema, master: sizeSchema, worker: sizeSchema }),
+    director: nodeSchema,
+    masters: z.array(nodeSchema),
+    workers: z.array(nodeSchema),
+});
+
+export type SiteInput = z.infer<typeof siteSchema>;
+export type NodeInput = z.infer<typeof nodeSchema>;
+export type NetworkInput = z.infer<typeof networkSchema>;
+export type SizeInput = z.infer<typeof sizeSchema>;
+
+export const profileNames = ["dev", "prod"] as const;
+export type ProfileName = (typeof profileNames)[number];

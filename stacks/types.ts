@@ -1,0 +1,63 @@
+/**
+ * The validated, resolved site: what components build from. Every node carries its
+ * effective size, image and NICs, so components never look at defaults or profiles.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { NetworkInput, ProfileName } from "./schema";
+
+export type Role = "director" | "master" | "worker";
+
+export interface NicSpec {
+    network: string;
+    bridge: string;
+    mac: string;
+    address: string;
+    /** Prefix length of the network, e.g. 24. */
+    prefix: number;
+    /** Set on the one network that carries the default route. */
+    gateway?: string;
+    dns: string[];
+}
+
+export interface NodeSpec {
+    role: Role;
+    /** Short name from config, e.g. `master-1`. */
+    name: string;
+    /** `<site>-<name>`: libvirt domain name and Linux hostname. */
+    hostname: string;
+    fqdn: string;
+    hypervisor: string;
+    image: string;
+    vcpu: number;
+    memoryMiB: number;
+    diskGiB: number;
+    /** In the order of the site's `networks` list. */
+    nics: NicSpec[];
+    /** Address on the site's node network (SSH, kubelet). */
+    address: string;
+}
+
+export interface SiteConfig {
+    profile: ProfileName;
+    name: string;
+    domain: string;
+    hypervisors: { name: string; uri: string }[];
+    networks: NetworkInput[];
+    nodeNetwork: string;
+    storagePool: { name: string; create: boolean; path?: string };
+    images: Record<string, { source: string }>;
+    access: {
+        user: string;
+        publicKey: string;
+        /** Always a Pulumi secret. */
+        privateKey: pulumi.Output<string>;
+    };
+    director: NodeSpec;
+    masters: NodeSpec[];
+    workers: NodeSpec[];
+}
+
+/** Director first, then masters, then workers: the order every list of VMs follows. */
+export function allNodes(site: SiteConfig): NodeSpec[] {
+    return [site.director, ...site.masters, ...site.workers];
+}

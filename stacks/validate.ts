@@ -1,0 +1,442 @@
+/**
+ * Turns a stack's raw configuration into a `SiteConfig`, or into the complete list of
+ * what is wrong with it. Pure: no Pulumi engine, so every rule is unit-tested directly.
+ *
+ * Every problem names its config path (as `pulumi config set --path` spells it) and the fix.
+ * Cross-field rules run on every section that parsed, so one typo does not hide the rest.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { cidrContains, cidrsOverlap, hasHostBits, intToIp, isReservedInCidr, parseCidr } from "./ipv4";
+import { stableMac } from "./mac";
+import { overlay, Profile, profiles } from "./profiles";
+import {
+    hypervisorSchema,
+    networkSchema,
+    nodeSchema,
+    NodeInput,
+    profileNames,
+    ProfileName,
+    siteSchema,
+    SiteInput,
+} from "./schema";
+import { NicSpec, NodeSpec, Role, SiteConfig } from "./types";
+
+export const CONFIG_NAMESPACE = "kvm-k8s";
+
+/** What the stack's Pulumi config holds, read by load.ts (or written by a test). */
+export interface StackConfigInput {
+    /** `kvm-k8s:profile` */
+    profile: unknown;
+    /** `kvm-k8s:site`, overlaid on the profile's site. */
+    site: unknown;
+    /** `kvm-k8s:sshPrivateKey` and whether the stack stores it as a secret. */
+    sshPrivateKey: { value: string | undefined; secret: boolean };
+}
+
+export interface ConfigIssue {
+    /** Full config path, e.g. `kvm-k8s:site.masters[1].hypervisor`. */
+    path: string;
+    message: string;
+}
+
+export type ResolveResult = { ok: true; site: SiteConfig } | { ok: false; issues: ConfigIssue[] };
+
+type PathPart = string | number | symbol;
+
+function configPath(key: string, parts: readonly PathPart[] = []): string {
+    let path = `${CONFIG_NAMESPACE}:${key}`;
+    for (const part of parts) {
+        path += typeof part === "number" ? `[${part}]` : `.${String(part)}`;
+    }
+    return path;
+}
+
+const sitePath = (...parts: PathPart[]): string => configPath("site", parts);
+
+function describe(value: unknown): string {
+    if (Array.isArray(value)) {
+        return "a list";
+    }
+    if (value === null) {
+        return "null";
+    }
+    return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** Readable messages for the issues zod words generically (types, unknown keys, missing keys). */
+function zodMessage(issue: z.core.$ZodIssue, input: unknown): string {
+    switch (issue.code) {
+        case "invalid_type": {
+            const got = valueAt(input, issue.path);
+            if (got === undefined) {
+                return `missing; set a value (${issue.expected}) here`;
+            }
+            const expected = issue.expected === "int" ? "whole number" : issue.expected;
+            return `expected ${/^[aeiou]/.test(expected) ? "an" : "a"} ${expected}, got ${describe(got)}`;
+        }
+        default:
+            return issue.message;
+    }
+}
+
+function valueAt(input: unknown, path: readonly PathPart[]): unknown {
+    let current: unknown = input;
+    for (const part of path) {
+        if (typeof current !== "object" || current === null) {
+            return undefined;
+        }
+        current = (current as Record<PathPart, unknown>)[part];
+    }
+    return current;
+}
+
+function zodIssues(error: z.ZodError, input: unknown, prefix: PathPart[]): ConfigIssue[] {
+    const issues: ConfigIssue[] = [];
+    for (const issue of error.issues) {
+        // zod reports unknown keys at the enclosing object; name each key in the path.
+        if (issue.code === "unrecognized_keys") {
+            for (const key of issue.keys) {
+                issues.push({ path: sitePath(...prefix, ...issue.path, key), message: "unknown key; remove it or fix its spelling" });
+            }
+            continue;
+        }
+        issues.push({ path: sitePath(...prefix, ...issue.path), message: zodMessage(issue, input) });
+    }
+    return issues;
+}
+
+/** The sections of the site that are individually sound, for cross-field checks. */
+interface SoundParts {
+    site: Partial<Omit<SiteInput, "masters" | "workers" | "hypervisors" | "networks" | "director">>;
+    hypervisors: { name: string; uri: string; index: number }[];
+    networks: (z.infer<typeof networkSchema> & { index: number })[];
+    nodes: { role: Role; path: PathPart[]; node: NodeInput }[];
+}
+
+function soundParts(merged: Record<string, unknown>): SoundParts {
+    const parts: SoundParts = { site: {}, hypervisors: [], networks: [], nodes: [] };
+    const listed = <T extends z.ZodType>(key: string, schema: T): { value: z.infer<T>; index: number }[] => {
+        const list = merged[key];
+        if (!Array.isArray(list)) {
+            return [];
+        }
+        return list.flatMap((item, index) => {
+            const parsed = schema.safeParse(item);
+            return parsed.success ? [{ value: parsed.data as z.infer<T>, index }] : [];
+        });
+    };
+    parts.hypervisors = listed("hypervisors", hypervisorSchema).map(({ value, index }) => ({ ...value, index }));
+    parts.networks = listed("networks", networkSchema).map(({ value, index }) => ({ ...value, index }));
+    const director = nodeSchema.safeParse(merged.director);
+    if (director.success) {
+        parts.nodes.push({ role: "director", path: ["director"], node: director.data });
+    }
+    for (const [key, role] of [["masters", "master"], ["workers", "worker"]] as const) {
+        for (const { value, index } of listed(key, nodeSchema)) {
+            parts.nodes.push({ role, path: [key, index], node: value });
+        }
+    }
+    for (const key of ["name", "domain", "nodeNetwork", "storagePool", "images", "access", "sizes"] as const) {
+        const parsed = siteSchema.shape[key].safeParse(merged[key]);
+        if (parsed.success) {
+            Object.assign(parts.site, { [key]: parsed.data });
+        }
+    }
+    return parts;
+}
+
+function duplicates<T>(items: T[], key: (item: T) => string): [T, T][] {
+    const seen = new Map<string, T>();
+    const pairs: [T, T][] = [];
+    for (const item of items) {
+        const k = key(item);
+        const first = seen.get(k);
+        if (first === undefined) {
+            seen.set(k, item);
+        } else {
+            pairs.push([first, item]);
+        }
+    }
+    return pairs;
+}
+
+const defaultImage = (role: Role): string => (role === "director" ? "director" : "node");
+
+function checkNetworks(parts: SoundParts, issues: ConfigIssue[]): void {
+    for (const [, dup] of duplicates(parts.networks, (n) => n.name)) {
+        issues.push({ path: sitePath("networks", dup.index, "name"), message: `'${dup.name}' is listed twice; give each network its own name` });
+    }
+    for (const net of parts.networks) {
+        if (hasHostBits(net.cidr)) {
+            const { network, prefix } = parseCidr(net.cidr);
+            issues.push({ path: sitePath("networks", net.index, "cidr"), message: `'${net.cidr}' has host bits set; use '${intToIp(network)}/${prefix}'` });
+        }
+        if (net.gateway !== undefined && !cidrContains(net.cidr, net.gateway)) {
+            issues.push({ path: sitePath("networks", net.index, "gateway"), message: `${net.gateway} is outside ${net.cidr}; use an address inside the network` });
+        }
+    }
+    for (let i = 0; i < parts.networks.length; i++) {
+        for (let j = i + 1; j < parts.networks.length; j++) {
+            const [a, b] = [parts.networks[i], parts.networks[j]];
+            if (cidrsOverlap(a.cidr, b.cidr)) {
+                issues.push({ path: sitePath("networks", b.index, "cidr"), message: `${b.cidr} overlaps network '${a.name}' (${a.cidr}); give each network its own range` });
+            }
+        }
+    }
+    const withGateway = parts.networks.filter((n) => n.gateway !== undefined);
+    for (const extra of withGateway.slice(1)) {
+        issues.push({
+            path: sitePath("networks", extra.index, "gateway"),
+            message: `only one network may carry the default route and '${withGateway[0].name}' already does; remove this gateway`,
+        });
+    }
+    const nodeNetwork = parts.site.nodeNetwork;
+    if (nodeNetwork !== undefined && parts.networks.length > 0 && !parts.networks.some((n) => n.name === nodeNetwork)) {
+        issues.push({ path: sitePath("nodeNetwork"), message: `'${nodeNetwork}' is not a network of this site; use one of ${parts.networks.map((n) => n.name).join(", ")}` });
+    }
+    const pool = parts.site.storagePool;
+    if (pool?.create === true && pool.path === undefined) {
+        issues.push({ path: sitePath("storagePool", "path"), message: "missing; a pool the program creates needs a directory, e.g. '/var/lib/libvirt/images/kvm-k8s'" });
+    }
+}
+
+function checkMasters(merged: Record<string, unknown>, profileName: ProfileName, profile: Profile, parts: SoundParts, issues: ConfigIssue[]): void {
+    if (Array.isArray(merged.masters)) {
+        const count = merged.masters.length;
+        if (count === 0) {
+            issues.push({ path: sitePath("masters"), message: "none given; list 1, 3 or 5 masters" });
+        } else if (count % 2 === 0) {
+            issues.push({ path: sitePath("masters"), message: `${count} given; use an odd count (1, 3, 5) for etcd quorum` });
+        } else if (count > 5) {
+            issues.push({ path: sitePath("masters"), message: `${count} given; use 3 or 5 (more members slow every etcd write without adding useful tolerance)` });
+        }
+        if (count > 0 && count < profile.rules.minMasters) {
+            issues.push({ path: sitePath("masters"), message: `${count} given; the ${profileName} profile needs at least ${profile.rules.minMasters} for a highly available control plane` });
+        }
+    }
+    if (profile.rules.mastersOnDistinctHypervisors) {
+        const masters = parts.nodes.filter((n) => n.role === "master");
+        for (const [first, second] of duplicates(masters, (m) => m.node.hypervisor)) {
+            issues.push({
+                path: sitePath(...second.path, "hypervisor"),
+                message: `'${second.node.hypervisor}' already runs ${first.node.name}; in the ${profileName} profile each master needs its own hypervisor so one host failure keeps etcd quorum`,
+            });
+        }
+    }
+}
+
+function checkSizes(profileName: ProfileName, profile: Profile, parts: SoundParts, issues: ConfigIssue[]): void {
+    const sizes = parts.site.sizes;
+    const fields = ["vcpu", "memoryMiB", "diskGiB"] as const;
+    const unit: Record<(typeof fields)[number], string> = { vcpu: "vCPU", memoryMiB: "MiB", diskGiB: "GiB" };
+    for (const role of ["director", "master", "worker"] as const) {
+        for (const field of fields) {
+            const min = profile.rules.minimums[role][field];
+            if (sizes !== undefined && sizes[role][field] < min) {
+                issues.push({ path: sitePath("sizes", role, field), message: `${sizes[role][field]} is below the ${profileName} minimum for a ${role}; use at least ${min} ${unit[field]}` });
+            }
+        }
+    }
+    for (const { role, path, node } of parts.nodes) {
+        for (const field of fields) {
+            const value = node[field];
+            const min = profile.rules.minimums[role][field];
+            if (value !== undefined && value < min) {
+                issues.push({ path: sitePath(...path, field), message: `${value} is below the ${profileName} minimum for a ${role}; use at least ${min} ${unit[field]}` });
+            }
+        }
+    }
+}
+
+function checkNodes(siteName: string | undefined, parts: SoundParts, issues: ConfigIssue[]): void {
+    for (const [first, dup] of duplicates(parts.nodes, (n) => n.node.name)) {
+        issues.push({ path: sitePath(...dup.path, "name"), message: `'${dup.node.name}' is also the name of ${sitePath(...first.path)}; give each VM its own name` });
+    }
+    for (const [, dup] of duplicates(parts.hypervisors, (h) => h.name)) {
+        issues.push({ path: sitePath("hypervisors", dup.index, "name"), message: `'${dup.name}' is listed twice; give each hypervisor its own name` });
+    }
+    const hypervisors = new Set(parts.hypervisors.map((h) => h.name));
+    const networks = new Map(parts.networks.map((n) => [n.name, n]));
+    const images = parts.site.images;
+    const nodeNetwork = parts.site.nodeNetwork;
+    const addressOwners = new Map<string, string>();
+    const macOwners = new Map<string, string>();
+    for (const { role, path, node } of parts.nodes) {
+        if (parts.hypervisors.length > 0 && !hypervisors.has(node.hypervisor)) {
+            issues.push({ path: sitePath(...path, "hypervisor"), message: `'${node.hypervisor}' is not a hypervisor of this site; use one of ${[...hypervisors].join(", ")}` });
+        }
+        const image = node.image ?? defaultImage(role);
+        if (images !== undefined && !(image in images)) {
+            issues.push({
+                path: sitePath(...path, "image"),
+                message: `'${image}' is not an image of this site; add it under ${sitePath("images")} or use one of ${Object.keys(images).join(", ") || "(none defined)"}`,
+            });
+        }
+        if (nodeNetwork !== undefined && networks.has(nodeNetwork) && !(nodeNetwork in node.addresses)) {
+            issues.push({ path: sitePath(...path, "addresses", nodeNetwork), message: `missing; every VM needs an address on the node network '${nodeNetwork}'` });
+        }
+        for (const [netName, address] of Object.entries(node.addresses)) {
+            const addressPath = sitePath(...path, "addresses", netName);
+            const net = networks.get(netName);
+            if (net === undefined) {
+                if (parts.networks.length > 0) {
+                    issues.push({ path: addressPath, message: `'${netName}' is not a network of this site; use one of ${[...networks.keys()].join(", ")}` });
+                }
+                continue;
+            }
+            if (!cidrContains(net.cidr, address)) {
+                issues.push({ path: addressPath, message: `${address} is outside network '${netName}' (${net.cidr}); use an address inside it` });
+            } else if (isReservedInCidr(net.cidr, address)) {
+                issues.push({ path: addressPath, message: `${address} is the network or broadcast address of ${net.cidr}; use a host address` });
+            } else if (address === net.gateway) {
+                issues.push({ path: addressPath, message: `${address} is the gateway of '${netName}'; use another address` });
+            }
+            const owner = addressOwners.get(address);
+            if (owner !== undefined) {
+                issues.push({ path: addressPath, message: `${address} is already used by ${owner}; give each VM its own address` });
+            } else {
+                addressOwners.set(address, addressPath);
+            }
+        }
+        for (const netName of Object.keys(node.macs ?? {})) {
+            if (!(netName in node.addresses)) {
+                issues.push({ path: sitePath(...path, "macs", netName), message: `this VM has no address on '${netName}', so no NIC there; remove the MAC or add an address` });
+            }
+        }
+        for (const netName of Object.keys(node.addresses)) {
+            const macPath = sitePath(...path, "macs", netName);
+            const mac = node.macs?.[netName] ?? (siteName !== undefined ? stableMac(siteName, node.name, netName) : undefined);
+            if (mac === undefined) {
+                continue;
+            }
+            const owner = macOwners.get(mac);
+            if (owner !== undefined) {
+                issues.push({ path: macPath, message: `MAC ${mac} is already used by ${owner}; set a different MAC here` });
+            } else {
+                macOwners.set(mac, macPath);
+            }
+        }
+    }
+}
+
+function checkPrivateKey(key: StackConfigInput["sshPrivateKey"], issues: ConfigIssue[]): void {
+    const path = configPath("sshPrivateKey");
+    const setIt = `pulumi config set --secret ${CONFIG_NAMESPACE}:sshPrivateKey < ~/.ssh/<key>`;
+    if (key.value === undefined || key.value.trim() === "") {
+        issues.push({ path, message: `missing; the program logs in to every VM with it. Set it with \`${setIt}\`` });
+        return;
+    }
+    if (!key.secret) {
+        issues.push({ path, message: `is stored in plain text in the stack file; remove it and set it again as a secret with \`${setIt}\`` });
+    }
+    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.value)) {
+        issues.push({ path, message: "is not a private key (no '-----BEGIN ... PRIVATE KEY-----' line); set the content of the key file, not its path" });
+    }
+}
+
+function resolveNode(site: SiteInput, role: Role, node: NodeInput): NodeSpec {
+    const size = site.sizes[role];
+    const hostname = `${site.name}-${node.name}`;
+    const nics: NicSpec[] = site.networks
+        .filter((net) => net.name in node.addresses)
+        .map((net) => ({
+            network: net.name,
+            bridge: net.bridge,
+            mac: node.macs?.[net.name] ?? stableMac(site.name, node.name, net.name),
+            address: node.addresses[net.name],
+            prefix: parseCidr(net.cidr).prefix,
+            gateway: net.gateway,
+            dns: net.dns,
+        }));
+    return {
+        role,
+        name: node.name,
+        hostname,
+        fqdn: `${hostname}.${site.domain}`,
+        hypervisor: node.hypervisor,
+        image: node.image ?? defaultImage(role),
+        vcpu: node.vcpu ?? size.vcpu,
+        memoryMiB: node.memoryMiB ?? size.memoryMiB,
+        diskGiB: node.diskGiB ?? size.diskGiB,
+        nics,
+        address: node.addresses[site.nodeNetwork],
+    };
+}
+
+/**
+ * Validate a stack's configuration and resolve it into a `SiteConfig`. Returns every
+ * problem found, never throws on bad input.
+ */
+export function resolveSite(input: StackConfigInput): ResolveResult {
+    const issues: ConfigIssue[] = [];
+    const profileName = input.profile ?? "dev";
+    if (typeof profileName !== "string" || !(profileNames as readonly string[]).includes(profileName)) {
+        // Without a profile the defaults are unknown, so nothing else can be judged yet.
+        return {
+            ok: false,
+            issues: [{ path: configPath("profile"), message: `${describe(profileName)} is not a profile; use one of ${profileNames.join(", ")}` }],
+        };
+    }
+    const profile = profiles[profileName as ProfileName];
+    if (input.site !== undefined && (typeof input.site !== "object" || input.site === null || Array.isArray(input.site))) {
+        issues.push({ path: configPath("site"), message: `expected an object of overrides, got ${describe(input.site)}` });
+    }
+    const merged = overlay(profile.site, typeof input.site === "object" ? input.site : undefined) as Record<string, unknown>;
+
+    const parsed = siteSchema.safeParse(merged);
+    if (!parsed.success) {
+        issues.push(...zodIssues(parsed.error, merged, []));
+    }
+    const parts = soundParts(merged);
+    checkNetworks(parts, issues);
+    checkMasters(merged, profileName as ProfileName, profile, parts, issues);
+    checkSizes(profileName as ProfileName, profile, parts, issues);
+    checkNodes(parts.site.name, parts, issues);
+    checkPrivateKey(input.sshPrivateKey, issues);
+
+    if (issues.length > 0 || !parsed.success) {
+        return { ok: false, issues: dedupe(issues) };
+    }
+    const site = parsed.data;
+    return {
+        ok: true,
+        site: {
+            profile: profileName as ProfileName,
+            name: site.name,
+            domain: site.domain,
+            hypervisors: site.hypervisors,
+            networks: site.networks,
+            nodeNetwork: site.nodeNetwork,
+            storagePool: site.storagePool,
+            images: site.images,
+            access: {
+                user: site.access.user,
+                publicKey: site.access.publicKey,
+                privateKey: pulumi.secret(input.sshPrivateKey.value as string),
+            },
+            director: resolveNode(site, "director", site.director),
+            masters: site.masters.map((n) => resolveNode(site, "master", n)),
+            workers: site.workers.map((n) => resolveNode(site, "worker", n)),
+        },
+    };
+}
+
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+    const seen = new Set<string>();
+    return issues.filter((i) => {
+        const key = `${i.path}\u0000${i.message}`;
+        if (seen.has(key)) {
+            return false;
+        }
+        seen.add(key);
+        return true;
+    });
+}
+
+/** The report shown to the user: one line per problem, path first. */
+export function formatIssues(issues: ConfigIssue[]): string {
+    const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
+    const lines = issues.map((i) => `  - ${i.path}: ${i.message}`);
+    return [`${count} in the stack configuration; nothing was created or changed:`, ...lines].join("\n");
+}

@@ -1,0 +1,244 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, ConfigIssue, loadSiteConfig, resolveSite, StackConfigInput } from "../stacks";
+import { PRIVATE_KEY_MARKER, readStackFile, ROOT, stackInput, stackSite, TEST_PRIVATE_KEY } from "./fixtures";
+
+type Site = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Resolve `stack` with `edit` applied to its site overrides, expecting failure; return the issues. */
+function issuesFor(stack: string, edit: (site: Site, input: StackConfigInput) => void): ConfigIssue[] {
+    const input = stackInput(stack);
+    input.site = input.site ?? {};
+    edit(input.site as Site, input);
+    const result = resolveSite(input);
+    assert.ok(!result.ok, "expected the configuration to be rejected");
+    return result.issues;
+}
+
+function assertIssue(issues: ConfigIssue[], path: string, fragment: string | RegExp): void {
+    const match = issues.find((i) => i.path === path && (typeof fragment === "string" ? i.message.includes(fragment) : fragment.test(i.message)));
+    assert.ok(match, `no issue at ${path} matching ${fragment}; got:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`);
+}
+
+const prodMasters = (hypervisors: string[]): Site[] =>
+    hypervisors.map((hv, i) => ({
+        name: `master-${i + 1}`,
+        hypervisor: hv,
+        addresses: { internal: `10.10.0.${11 + i}`, services: `10.20.0.${11 + i}`, storage: `10.30.0.${11 + i}` },
+    }));
+
+describe("site configuration", () => {
+    describe("committed stack files", () => {
+        it("dev resolves to a director, one master and one worker on one hypervisor", () => {
+            const site = stackSite("dev");
+            assert.strictEqual(site.profile, "dev");
+            assert.deepStrictEqual(site.hypervisors.map((h) => h.name), ["hv1"]);
+            assert.deepStrictEqual(
+                [site.director, ...site.masters, ...site.workers].map((n) => [n.hostname, n.hypervisor]),
+                [["dev-director", "hv1"], ["dev-master-1", "hv1"], ["dev-worker-1", "hv1"]],
+            );
+        });
+
+        it("prod resolves to the reference site: 3 masters on svc-1..3, 3 workers on svc-4..6, three NICs each", () => {
+            const site = stackSite("prod");
+            assert.strictEqual(site.profile, "prod");
+            assert.deepStrictEqual(site.masters.map((m) => m.hypervisor), ["svc-1", "svc-2", "svc-3"]);
+            assert.deepStrictEqual(site.workers.map((w) => w.hypervisor), ["svc-4", "svc-5", "svc-6"]);
+            for (const node of [site.director, ...site.masters, ...site.workers]) {
+                assert.deepStrictEqual(node.nics.map((n) => n.network), ["internal", "services", "storage"], node.hostname);
+                assert.ok(node.vcpu >= 2 && node.memoryMiB >= 4096, `${node.hostname} is below 2 vCPU / 4 GiB`);
+            }
+            assert.strictEqual(site.masters[0].hostname, "site1-master-1");
+            assert.strictEqual(site.masters[0].fqdn, "site1-master-1.site1.kvm-k8s.internal");
+        });
+
+        it("no stack file carries the private key in plain text", () => {
+            for (const stack of ["dev", "prod"]) {
+                assert.strictEqual(readStackFile(stack).sshPrivateKey, undefined, `Pulumi.${stack}.yaml`);
+            }
+        });
+
+        it("a stack file without the secret key set yet is rejected with the command that sets it", () => {
+            const input = stackInput("dev");
+            input.sshPrivateKey = { value: undefined, secret: false };
+            const result = resolveSite(input);
+            assert.ok(!result.ok);
+            assert.deepStrictEqual(result.issues.map((i) => i.path), ["kvm-k8s:sshPrivateKey"]);
+            assert.match(result.issues[0].message, /pulumi config set --secret kvm-k8s:sshPrivateKey/);
+        });
+
+        it("the private key comes out of resolution as a Pulumi secret", async () => {
+            const site = stackSite("dev");
+            assert.strictEqual(await pulumi.isSecret(site.access.privateKey), true);
+        });
+    });
+
+    describe("overrides", () => {
+        it("objects merge key by key over the profile", () => {
+            const input = stackInput("prod");
+            (input.site as Site).sizes = { worker: { memoryMiB: 32768 } };
+            const site = stackSite("prod");
+            const resolved = resolveSite(input);
+            assert.ok(resolved.ok);
+            assert.strictEqual(resolved.site.workers[0].memoryMiB, 32768);
+            assert.strictEqual(resolved.site.workers[0].vcpu, site.workers[0].vcpu, "vcpu kept from the profile");
+        });
+
+        it("lists replace, so removing a worker is removing its entry", () => {
+            const input = stackInput("prod");
+            (input.site as Site).workers = [{ name: "worker-1", hypervisor: "svc-4", addresses: { internal: "10.10.0.21" } }];
+            const resolved = resolveSite(input);
+            assert.ok(resolved.ok, resolved.ok ? "" : JSON.stringify(resolved.issues));
+            assert.deepStrictEqual(resolved.site.workers.map((w) => w.name), ["worker-1"]);
+            assert.deepStrictEqual(resolved.site.workers[0].nics.map((n) => n.network), ["internal"]);
+        });
+
+        it("a node may override its role's size", () => {
+            const input = stackInput("prod");
+            (input.site as Site).masters = prodMasters(["svc-1", "svc-2", "svc-3"]);
+            (input.site as Site).masters[2].memoryMiB = 12288;
+            const resolved = resolveSite(input);
+            assert.ok(resolved.ok);
+            assert.deepStrictEqual(resolved.site.masters.map((m) => m.memoryMiB), [8192, 8192, 12288]);
+        });
+
+        it("dev allows several masters on its one hypervisor", () => {
+            const input = stackInput("dev");
+            (input.site as Site).masters = [11, 12, 13].map((h, i) => ({ name: `master-${i + 1}`, hypervisor: "hv1", addresses: { internal: `192.168.100.${h}` } }));
+            assert.ok(resolveSite(input).ok);
+        });
+    });
+
+    describe("bad input: every problem names its config path and the fix", () => {
+        const cases: { what: string; stack: string; edit: (site: Site, input: StackConfigInput) => void; path: string; says: string | RegExp }[] = [
+            { what: "unknown key in a node", stack: "prod", edit: (s) => (s.workers = [{ name: "worker-1", hypervisor: "svc-4", addresses: { internal: "10.10.0.21" }, cpus: 4 }]), path: "kvm-k8s:site.workers[0].cpus", says: "unknown key; remove it" },
+            { what: "unknown top-level key", stack: "dev", edit: (s) => (s.sitename = "x"), path: "kvm-k8s:site.sitename", says: "unknown key" },
+            { what: "wrong type for a size", stack: "prod", edit: (s) => (s.sizes = { master: { memoryMiB: "8G" } }), path: "kvm-k8s:site.sizes.master.memoryMiB", says: 'expected a number, got string "8G"' },
+            { what: "a list given as a string", stack: "dev", edit: (s) => (s.workers = "worker-1"), path: "kvm-k8s:site.workers", says: 'expected an array, got string "worker-1"' },
+            { what: "fractional vCPU", stack: "dev", edit: (s) => (s.sizes = { worker: { vcpu: 1.5 } }), path: "kvm-k8s:site.sizes.worker.vcpu", says: "whole number" },
+            { what: "site overrides not an object", stack: "dev", edit: (_s, input) => (input.site = "lab"), path: "kvm-k8s:site", says: "expected an object of overrides" },
+            { what: "unknown profile", stack: "dev", edit: (_s, input) => (input.profile = "staging"), path: "kvm-k8s:profile", says: "use one of dev, prod" },
+            { what: "duplicate node names", stack: "prod", edit: (s) => (s.workers = [{ name: "worker-1", hypervisor: "svc-4", addresses: { internal: "10.10.0.21" } }, { name: "worker-1", hypervisor: "svc-5", addresses: { internal: "10.10.0.22" } }]), path: "kvm-k8s:site.workers[1].name", says: "is also the name of kvm-k8s:site.workers[0]" },
+            { what: "a worker named like a master", stack: "dev", edit: (s) => (s.workers = [{ name: "master-1", hypervisor: "hv1", addresses: { internal: "192.168.100.21" } }]), path: "kvm-k8s:site.workers[0].name", says: "is also the name of kvm-k8s:site.masters[0]" },
+            { what: "address outside its network", stack: "dev", edit: (s) => (s.director = { addresses: { internal: "10.99.0.10" } }), path: "kvm-k8s:site.director.addresses.internal", says: "10.99.0.10 is outside network 'internal' (192.168.100.0/24)" },
+            { what: "network address used as a host address", stack: "dev", edit: (s) => (s.director = { addresses: { internal: "192.168.100.255" } }), path: "kvm-k8s:site.director.addresses.internal", says: "broadcast" },
+            { what: "the gateway used as a host address", stack: "dev", edit: (s) => (s.director = { addresses: { internal: "192.168.100.1" } }), path: "kvm-k8s:site.director.addresses.internal", says: "is the gateway" },
+            { what: "the same address twice", stack: "dev", edit: (s) => (s.workers = [{ name: "worker-1", hypervisor: "hv1", addresses: { internal: "192.168.100.11" } }]), path: "kvm-k8s:site.workers[0].addresses.internal", says: "192.168.100.11 is already used by kvm-k8s:site.masters[0].addresses.internal" },
+            { what: "the same MAC twice", stack: "dev", edit: (s) => { s.masters = [{ name: "master-1", hypervisor: "hv1", addresses: { internal: "192.168.100.11" }, macs: { internal: "52:54:00:aa:bb:cc" } }]; s.workers = [{ name: "worker-1", hypervisor: "hv1", addresses: { internal: "192.168.100.21" }, macs: { internal: "52:54:00:aa:bb:cc" } }]; }, path: "kvm-k8s:site.workers[0].macs.internal", says: "MAC 52:54:00:aa:bb:cc is already used by kvm-k8s:site.masters[0].macs.internal" },
+            { what: "a multicast MAC", stack: "dev", edit: (s) => (s.director = { macs: { internal: "01:00:5e:00:00:01" } }), path: "kvm-k8s:site.director.macs.internal", says: "multicast" },
+            { what: "an even master count", stack: "prod", edit: (s) => (s.masters = prodMasters(["svc-1", "svc-2", "svc-3", "svc-4"])), path: "kvm-k8s:site.masters", says: "4 given; use an odd count (1, 3, 5) for etcd quorum" },
+            { what: "two masters in dev", stack: "dev", edit: (s) => (s.masters = [{ name: "master-1", hypervisor: "hv1", addresses: { internal: "192.168.100.11" } }, { name: "master-2", hypervisor: "hv1", addresses: { internal: "192.168.100.12" } }]), path: "kvm-k8s:site.masters", says: "2 given; use an odd count" },
+            { what: "zero masters", stack: "dev", edit: (s) => (s.masters = []), path: "kvm-k8s:site.masters", says: "none given; list 1, 3 or 5 masters" },
+            { what: "a single master in prod", stack: "prod", edit: (s) => (s.masters = prodMasters(["svc-1"])), path: "kvm-k8s:site.masters", says: "the prod profile needs at least 3" },
+            { what: "two masters on one hypervisor in prod", stack: "prod", edit: (s) => (s.masters = prodMasters(["svc-1", "svc-2", "svc-1"])), path: "kvm-k8s:site.masters[2].hypervisor", says: "'svc-1' already runs master-1" },
+            { what: "a VM on an unknown hypervisor", stack: "prod", edit: (s) => (s.workers = [{ name: "worker-1", hypervisor: "svc-9", addresses: { internal: "10.10.0.21" } }]), path: "kvm-k8s:site.workers[0].hypervisor", says: "'svc-9' is not a hypervisor of this site; use one of svc-1, svc-2" },
+            { what: "a VM on an unknown network", stack: "dev", edit: (s) => (s.director = { addresses: { mgmt: "172.16.0.10" } }), path: "kvm-k8s:site.director.addresses.mgmt", says: "'mgmt' is not a network of this site; use one of internal" },
+            { what: "a VM with an unknown image", stack: "prod", edit: (s) => (s.director = { image: "ubuntu-24" }), path: "kvm-k8s:site.director.image", says: "'ubuntu-24' is not an image of this site; add it under kvm-k8s:site.images or use one of director, node" },
+            { what: "a VM without an address on the node network", stack: "prod", edit: (s) => (s.director = { addresses: { internal: null } }), path: "kvm-k8s:site.director.addresses.internal", says: "every VM needs an address on the node network 'internal'" },
+            { what: "memory below the minimum", stack: "prod", edit: (s) => (s.sizes = { worker: { memoryMiB: 2048 } }), path: "kvm-k8s:site.sizes.worker.memoryMiB", says: "2048 is below the prod minimum for a worker; use at least 4096 MiB" },
+            { what: "vCPU below the minimum on one node", stack: "prod", edit: (s) => { s.masters = prodMasters(["svc-1", "svc-2", "svc-3"]); s.masters[1].vcpu = 1; }, path: "kvm-k8s:site.masters[1].vcpu", says: "1 is below the prod minimum for a master; use at least 2 vCPU" },
+            { what: "a dev master below kubeadm's minimum", stack: "dev", edit: (s) => (s.sizes = { master: { vcpu: 1 } }), path: "kvm-k8s:site.sizes.master.vcpu", says: "use at least 2 vCPU" },
+            { what: "a missing private key", stack: "dev", edit: (_s, input) => (input.sshPrivateKey = { value: undefined, secret: false }), path: "kvm-k8s:sshPrivateKey", says: "missing; the program logs in to every VM with it" },
+            { what: "a private key in plain text", stack: "dev", edit: (_s, input) => (input.sshPrivateKey = { value: TEST_PRIVATE_KEY, secret: false }), path: "kvm-k8s:sshPrivateKey", says: "is stored in plain text in the stack file; remove it and set it again as a secret" },
+            { what: "a key path instead of a key", stack: "dev", edit: (_s, input) => (input.sshPrivateKey = { value: "~/.ssh/id_ed25519", secret: true }), path: "kvm-k8s:sshPrivateKey", says: "set the content of the key file, not its path" },
+            { what: "no public key", stack: "dev", edit: (s) => (s.access = { publicKey: "" }), path: "kvm-k8s:site.access.publicKey", says: "pulumi config set --path site.access.publicKey" },
+            { what: "root as login user", stack: "dev", edit: (s) => (s.access = { user: "root" }), path: "kvm-k8s:site.access.user", says: "must not be 'root'" },
+            { what: "a gateway outside its network", stack: "dev", edit: (s) => (s.networks = [{ name: "internal", bridge: "br0", cidr: "192.168.100.0/24", gateway: "192.168.1.1" }]), path: "kvm-k8s:site.networks[0].gateway", says: "192.168.1.1 is outside 192.168.100.0/24" },
+            { what: "a CIDR with host bits", stack: "dev", edit: (s) => (s.networks = [{ name: "internal", bridge: "br0", cidr: "192.168.100.7/24" }]), path: "kvm-k8s:site.networks[0].cidr", says: "use '192.168.100.0/24'" },
+            { what: "overlapping networks", stack: "prod", edit: (s) => (s.networks = [{ name: "internal", bridge: "br-internal", cidr: "10.10.0.0/24", gateway: "10.10.0.1" }, { name: "services", bridge: "br-services", cidr: "10.10.0.128/25" }, { name: "storage", bridge: "br-storage", cidr: "10.30.0.0/24" }]), path: "kvm-k8s:site.networks[1].cidr", says: "overlaps network 'internal'" },
+            { what: "two default routes", stack: "prod", edit: (s) => (s.networks = [{ name: "internal", bridge: "br-internal", cidr: "10.10.0.0/24", gateway: "10.10.0.1" }, { name: "services", bridge: "br-services", cidr: "10.20.0.0/24", gateway: "10.20.0.1" }, { name: "storage", bridge: "br-storage", cidr: "10.30.0.0/24" }]), path: "kvm-k8s:site.networks[1].gateway", says: "only one network may carry the default route" },
+            { what: "an unknown node network", stack: "dev", edit: (s) => (s.nodeNetwork = "mgmt"), path: "kvm-k8s:site.nodeNetwork", says: "'mgmt' is not a network of this site" },
+            { what: "a created pool without a path", stack: "dev", edit: (s) => (s.storagePool = { name: "kvm", create: true }), path: "kvm-k8s:site.storagePool.path", says: "needs a directory" },
+            { what: "a malformed libvirt URI", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "ssh://hv1" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "qemu+ssh://root@svc-1/system" },
+            { what: "an address that is not IPv4", stack: "dev", edit: (s) => (s.director = { addresses: { internal: "192.168.100" } }), path: "kvm-k8s:site.director.addresses.internal", says: "must be an IPv4 address" },
+            { what: "an uppercase node name", stack: "dev", edit: (s) => (s.director = { name: "Director" }), path: "kvm-k8s:site.director.name", says: "lowercase DNS label" },
+        ];
+
+        for (const c of cases) {
+            it(c.what, () => {
+                assertIssue(issuesFor(c.stack, c.edit), c.path, c.says);
+            });
+        }
+
+        it("reports every problem at once, not just the first", () => {
+            const issues = issuesFor("prod", (s, input) => {
+                s.sizes = { worker: { memoryMiB: "lots" } };
+                s.masters = prodMasters(["svc-1", "svc-1"]);
+                s.workers = [{ name: "worker-1", hypervisor: "svc-9", addresses: { internal: "10.11.0.21" } }];
+                s.colour = "blue";
+                input.sshPrivateKey = { value: TEST_PRIVATE_KEY, secret: false };
+            });
+            for (const path of [
+                "kvm-k8s:site.sizes.worker.memoryMiB",
+                "kvm-k8s:site.masters",
+                "kvm-k8s:site.masters[1].hypervisor",
+                "kvm-k8s:site.workers[0].hypervisor",
+                "kvm-k8s:site.workers[0].addresses.internal",
+                "kvm-k8s:site.colour",
+                "kvm-k8s:sshPrivateKey",
+            ]) {
+                assert.ok(issues.some((i) => i.path === path), `missing ${path} in ${JSON.stringify(issues, null, 1)}`);
+            }
+        });
+
+        it("never echoes the private key in a message", () => {
+            const issues = issuesFor("dev", (s, input) => {
+                input.sshPrivateKey = { value: TEST_PRIVATE_KEY, secret: false };
+                s.masters = [];
+            });
+            assert.ok(!JSON.stringify(issues).includes(PRIVATE_KEY_MARKER));
+        });
+
+        it("loadSiteConfig stops with a ConfigError, a RunError so the CLI prints no stack trace", () => {
+            const input = stackInput("dev");
+            (input.site as Site).masters = [];
+            assert.throws(
+                () => loadSiteConfig(input),
+                (err: unknown) =>
+                    err instanceof ConfigError &&
+                    pulumi.RunError.isInstance(err) &&
+                    /^1 problem in the stack configuration; nothing was created or changed:\n {2}- kvm-k8s:site\.masters: none given/.test(err.message),
+            );
+        });
+    });
+
+    describe("reading the stack's Pulumi config", function () {
+        // Pulumi reads PULUMI_CONFIG once per process, so each case runs in its own process,
+        // with the environment the Pulumi CLI gives a program.
+        this.timeout(120000);
+
+        function runLoader(config: Record<string, unknown>, secretKeys: string[]): { status: number | null; stdout: string; stderr: string } {
+            const script = [
+                'const { loadSiteConfig, ConfigError } = require("./stacks");',
+                "try { const s = loadSiteConfig(); console.log(JSON.stringify({ ok: s.name, masters: s.masters.length })); }",
+                "catch (e) { if (e instanceof ConfigError) { console.error(e.message); process.exit(3); } throw e; }",
+            ].join("\n");
+            const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
+                cwd: ROOT,
+                encoding: "utf8",
+                env: {
+                    ...process.env,
+                    PULUMI_CONFIG: JSON.stringify(Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]))),
+                    PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(secretKeys),
+                },
+            });
+            return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+        }
+
+        it("loads the prod stack file with its key marked secret", () => {
+            const file = readStackFile("prod");
+            const run = runLoader({ "kvm-k8s:profile": file.profile, "kvm-k8s:site": file.site, "kvm-k8s:sshPrivateKey": TEST_PRIVATE_KEY }, ["kvm-k8s:sshPrivateKey"]);
+            assert.strictEqual(run.status, 0, run.stderr);
+            assert.deepStrictEqual(JSON.parse(run.stdout), { ok: "site1", masters: 3 });
+        });
+
+        it("rejects a key the stack file holds in plain text, printing the report and not the key", () => {
+            const file = readStackFile("dev");
+            const run = runLoader({ "kvm-k8s:profile": file.profile, "kvm-k8s:site": file.site, "kvm-k8s:sshPrivateKey": TEST_PRIVATE_KEY }, []);
+            assert.strictEqual(run.status, 3, run.stderr);
+            assert.match(run.stderr, /kvm-k8s:sshPrivateKey: is stored in plain text/);
+            assert.ok(!run.stderr.includes(PRIVATE_KEY_MARKER) && !run.stdout.includes(PRIVATE_KEY_MARKER));
+        });
+    });
+});
