@@ -1,0 +1,99 @@
+/**
+ * cloud-init documents for one VM, built as objects and serialized with the YAML library.
+ * Pure functions: the same node always renders to the same bytes.
+ */
+import { createHash } from "crypto";
+import * as YAML from "yaml";
+import { NicSpec } from "../../stacks";
+
+export interface WriteFile {
+    path: string;
+    content: string;
+    /** Octal mode as a string, e.g. "0644". */
+    permissions: string;
+    owner?: string;
+}
+
+export interface UserDataInput {
+    hostname: string;
+    fqdn: string;
+    user: string;
+    publicKey: string;
+    /** Files later steps need on the VM before any remote command runs. */
+    writeFiles?: WriteFile[];
+}
+
+/**
+ * cloud-init and netplan read YAML 1.1, where an unquoted `52:54:00:12:34:56` is a base-60
+ * integer and `on` a boolean; emitting 1.1 quotes every such string.
+ */
+const yamlOptions = { lineWidth: 0, version: "1.1" } as const;
+
+/** `#cloud-config` user-data: identity, one key-only sudo user, no passwords, no root login. */
+export function renderUserData(input: UserDataInput): string {
+    const doc: Record<string, unknown> = {
+        hostname: input.hostname,
+        fqdn: input.fqdn,
+        prefer_fqdn_over_hostname: false,
+        // Keeps `hostname -f` working before any DNS exists for the site.
+        manage_etc_hosts: true,
+        users: [
+            {
+                name: input.user,
+                gecos: "kvm-k8s operator",
+                shell: "/bin/bash",
+                sudo: "ALL=(ALL) NOPASSWD:ALL",
+                lock_passwd: true,
+                ssh_authorized_keys: [input.publicKey],
+            },
+        ],
+        ssh_pwauth: false,
+        disable_root: true,
+    };
+    if (input.writeFiles !== undefined && input.writeFiles.length > 0) {
+        doc.write_files = input.writeFiles.map((f) => ({
+            path: f.path,
+            content: f.content,
+            permissions: f.permissions,
+            owner: f.owner ?? "root:root",
+        }));
+    }
+    return `#cloud-config\n${YAML.stringify(doc, yamlOptions)}`;
+}
+
+/**
+ * Netplan-style network-config version 2: one static ethernet per NIC, matched by MAC so
+ * the guest's interface naming does not matter.
+ */
+export function renderNetworkConfig(nics: NicSpec[], searchDomain: string): string {
+    const ethernets: Record<string, unknown> = {};
+    for (const nic of nics) {
+        const eth: Record<string, unknown> = {
+            match: { macaddress: nic.mac },
+            dhcp4: false,
+            dhcp6: false,
+            addresses: [`${nic.address}/${nic.prefix}`],
+        };
+        if (nic.gateway !== undefined) {
+            eth.routes = [{ to: "default", via: nic.gateway }];
+        }
+        if (nic.dns.length > 0) {
+            eth.nameservers = { addresses: nic.dns, search: [searchDomain] };
+        }
+        ethernets[nic.network] = eth;
+    }
+    return YAML.stringify({ version: 2, ethernets }, yamlOptions);
+}
+
+/**
+ * NoCloud meta-data. The instance-id carries a digest of the VM's cloud-init, so a VM whose
+ * cloud-init changed is a new instance to cloud-init as well as to libvirt.
+ */
+export function renderMetaData(hostname: string, digest: string): string {
+    return YAML.stringify({ "instance-id": `${hostname}-${digest}`, "local-hostname": hostname }, yamlOptions);
+}
+
+/** Short, stable digest of the documents that define a VM's first boot. */
+export function cloudInitDigest(userData: string, networkConfig: string): string {
+    return createHash("sha256").update(userData).update("\u0000").update(networkConfig).digest("hex").slice(0, 12);
+}

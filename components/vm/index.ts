@@ -1,0 +1,115 @@
+import * as libvirt from "@pulumi/libvirt";
+import * as pulumi from "@pulumi/pulumi";
+import { NodeSpec } from "../../stacks";
+import { Hypervisor } from "../hypervisor";
+import { cloudInitDigest, renderMetaData, renderNetworkConfig, renderUserData, WriteFile } from "./cloudinit";
+
+export { cloudInitDigest, renderMetaData, renderNetworkConfig, renderUserData } from "./cloudinit";
+export type { UserDataInput, WriteFile } from "./cloudinit";
+
+const GiB = 1024 ** 3;
+
+export interface VirtualMachineArgs {
+    node: NodeSpec;
+    hypervisor: Hypervisor;
+    access: { user: string; publicKey: string };
+    domain: string;
+    writeFiles?: WriteFile[];
+}
+
+/** The rendered cloud-init of a node: what its first boot is made of. */
+export interface RenderedCloudInit {
+    userData: string;
+    networkConfig: string;
+    metaData: string;
+    digest: string;
+}
+
+export function renderCloudInit(args: Omit<VirtualMachineArgs, "hypervisor">): RenderedCloudInit {
+    const { node } = args;
+    const userData = renderUserData({
+        hostname: node.hostname,
+        fqdn: node.fqdn,
+        user: args.access.user,
+        publicKey: args.access.publicKey,
+        writeFiles: args.writeFiles,
+    });
+    const networkConfig = renderNetworkConfig(node.nics, args.domain);
+    const digest = cloudInitDigest(userData, networkConfig);
+    return { userData, networkConfig, metaData: renderMetaData(node.hostname, digest), digest };
+}
+
+/**
+ * One VM: a root volume cloned copy-on-write from its role's base image, a cloud-init disk,
+ * and the libvirt domain.
+ *
+ * What rebuilds a VM (the root volume and the domain are replaced, delete-before-create,
+ * because their libvirt names are fixed):
+ * - vcpu, memory: libvirt forces a new domain;
+ * - disk size, image, hypervisor: a new root volume (every Volume input forces replacement);
+ * - anything in its cloud-init (user, key, addresses, MACs, files): cloud-init runs once per
+ *   instance, so an in-place update would leave the guest unchanged while the plan said
+ *   otherwise. The root volume carries the cloud-init digest as its replacement trigger.
+ */
+export class VirtualMachine extends pulumi.ComponentResource {
+    public readonly node: NodeSpec;
+    public readonly domain: libvirt.Domain;
+    public readonly rootVolume: libvirt.Volume;
+    public readonly cloudInitDisk: libvirt.CloudInitDisk;
+    public readonly cloudInit: RenderedCloudInit;
+
+    constructor(name: string, args: VirtualMachineArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kvmk8s:vm:VirtualMachine", name, {}, opts);
+        const { node, hypervisor } = args;
+        this.node = node;
+        this.cloudInit = renderCloudInit(args);
+        const child = { parent: this, provider: hypervisor.provider };
+
+        this.rootVolume = new libvirt.Volume(
+            `${name}-root`,
+            {
+                name: `${node.hostname}-root.qcow2`,
+                pool: hypervisor.poolName,
+                baseVolumeId: hypervisor.baseImages[node.image].id,
+                format: "qcow2",
+                size: node.diskGiB * GiB,
+            },
+            { ...child, deleteBeforeReplace: true, replacementTrigger: this.cloudInit.digest },
+        );
+
+        // The digest in the name lets a new disk be written next to the old one, so no
+        // delete-before-create is needed here.
+        this.cloudInitDisk = new libvirt.CloudInitDisk(
+            `${name}-cloudinit`,
+            {
+                name: `${node.hostname}-cloudinit-${this.cloudInit.digest}.iso`,
+                pool: hypervisor.poolName,
+                userData: this.cloudInit.userData,
+                networkConfig: this.cloudInit.networkConfig,
+                metaData: this.cloudInit.metaData,
+            },
+            child,
+        );
+
+        this.domain = new libvirt.Domain(
+            name,
+            {
+                name: node.hostname,
+                vcpu: node.vcpu,
+                memory: node.memoryMiB,
+                cpu: { mode: "host-passthrough" },
+                qemuAgent: true,
+                autostart: true,
+                running: true,
+                disks: [{ volumeId: this.rootVolume.id }],
+                cloudinit: this.cloudInitDisk.id,
+                // Static addresses on bridges: there is no libvirt DHCP lease to wait for.
+                networkInterfaces: node.nics.map((nic) => ({ bridge: nic.bridge, mac: nic.mac, waitForLease: false })),
+                consoles: [{ type: "pty", targetType: "serial", targetPort: "0" }],
+            },
+            { ...child, deleteBeforeReplace: true },
+        );
+
+        this.registerOutputs({ hostname: node.hostname, domainId: this.domain.id });
+    }
+}

@@ -1,0 +1,246 @@
+import * as assert from "assert";
+import { buildSite } from "../components/site";
+import { renderCloudInit } from "../components/vm";
+import { allNodes, SiteConfig } from "../stacks";
+import { stableMac } from "../stacks/mac";
+import { PRIVATE_KEY_MARKER, stackSite } from "./fixtures";
+import { record, Recording, Registration } from "./harness";
+
+const T = {
+    provider: "pulumi:providers:libvirt",
+    pool: "libvirt:index/pool:Pool",
+    volume: "libvirt:index/volume:Volume",
+    cloudInit: "libvirt:index/cloudInitDisk:CloudInitDisk",
+    domain: "libvirt:index/domain:Domain",
+    vm: "kvmk8s:vm:VirtualMachine",
+    hypervisor: "kvmk8s:infra:Hypervisor",
+};
+
+function countByType(rec: Recording): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const r of rec.all) {
+        counts[r.type] = (counts[r.type] ?? 0) + 1;
+    }
+    return counts;
+}
+
+const build = (site: SiteConfig) => () => buildSite(site);
+
+describe("site resource graph (pulumi mocks)", () => {
+    const stacks: Record<string, { site: SiteConfig; rec: Recording }> = {};
+
+    before(async () => {
+        for (const stack of ["dev", "prod"]) {
+            const site = stackSite(stack);
+            stacks[stack] = { site, rec: await record(build(site)) };
+        }
+    });
+
+    describe("resource counts", () => {
+        it("dev: one hypervisor, three VMs, no pool of its own (uses 'default')", () => {
+            assert.deepStrictEqual(countByType(stacks.dev.rec), {
+                "kvmk8s:site:Site": 1,
+                [T.hypervisor]: 1,
+                [T.provider]: 1,
+                // director and node images are both fetched to hv1
+                [T.volume]: 2 + 3,
+                "kvmk8s:cluster:Director": 1,
+                "kvmk8s:cluster:ControlPlane": 1,
+                "kvmk8s:cluster:Workers": 1,
+                [T.vm]: 3,
+                [T.cloudInit]: 3,
+                [T.domain]: 3,
+            });
+        });
+
+        it("prod: six hypervisors with a pool each, seven VMs, base images only where they are used", () => {
+            const { rec } = stacks.prod;
+            assert.deepStrictEqual(countByType(rec), {
+                "kvmk8s:site:Site": 1,
+                [T.hypervisor]: 6,
+                [T.provider]: 6,
+                [T.pool]: 6,
+                // svc-1 holds the director and node images, svc-2..6 the node image
+                [T.volume]: 7 + 7,
+                "kvmk8s:cluster:Director": 1,
+                "kvmk8s:cluster:ControlPlane": 1,
+                "kvmk8s:cluster:Workers": 1,
+                [T.vm]: 7,
+                [T.cloudInit]: 7,
+                [T.domain]: 7,
+            });
+            const baseImages = rec.ofType(T.volume).filter((v) => String(v.inputs.name).endsWith("-base.qcow2"));
+            assert.deepStrictEqual(baseImages.map((v) => v.name).sort(), [
+                "site1-svc-1-image-director",
+                "site1-svc-1-image-node",
+                "site1-svc-2-image-node",
+                "site1-svc-3-image-node",
+                "site1-svc-4-image-node",
+                "site1-svc-5-image-node",
+                "site1-svc-6-image-node",
+            ]);
+        });
+    });
+
+    for (const stack of ["dev", "prod"]) {
+        describe(`${stack}: placement, parents and providers`, () => {
+            it("every libvirt resource names an explicit provider, version 0.5.4", () => {
+                const { rec } = stacks[stack];
+                for (const r of rec.all.filter((x) => x.type.startsWith("libvirt:"))) {
+                    assert.notStrictEqual(r.provider, "", `${r.name} would use the default provider`);
+                    assert.strictEqual(rec.byUrn(r.provider).type, T.provider, r.name);
+                    assert.strictEqual(r.version, "0.5.4", r.name);
+                }
+                for (const p of rec.ofType(T.provider)) {
+                    assert.match(String(p.inputs.uri), /^qemu/, p.name);
+                }
+            });
+
+            it("each VM's domain, root volume, cloud-init disk and base image sit on the VM's hypervisor", () => {
+                const { rec, site } = stacks[stack];
+                for (const node of allNodes(site)) {
+                    const provider = `${site.name}-${node.hypervisor}-provider`;
+                    const domain = rec.named(node.hostname, T.domain);
+                    const root = rec.named(`${node.hostname}-root`, T.volume);
+                    const disk = rec.named(`${node.hostname}-cloudinit`, T.cloudInit);
+                    for (const r of [domain, root, disk]) {
+                        assert.strictEqual(rec.providerName(r), provider, `${r.name} on ${rec.providerName(r)}`);
+                    }
+                    assert.strictEqual(root.inputs.baseVolumeId, `${site.name}-${node.hypervisor}-image-${node.image}-id`);
+                    assert.strictEqual(rec.byUrn(rec.all.find((r) => r.name === `${site.name}-${node.hypervisor}-provider`)!.urn).inputs.uri, site.hypervisors.find((h) => h.name === node.hypervisor)!.uri);
+                }
+            });
+
+            it("resources hang under their components: Site > group > VirtualMachine > libvirt resources", () => {
+                const { rec, site } = stacks[stack];
+                const groupOf = {
+                    director: [`${site.name}-director`, "kvmk8s:cluster:Director"],
+                    master: [`${site.name}-control-plane`, "kvmk8s:cluster:ControlPlane"],
+                    worker: [`${site.name}-workers`, "kvmk8s:cluster:Workers"],
+                };
+                for (const node of allNodes(site)) {
+                    const vm = rec.named(node.hostname, T.vm);
+                    const [groupName, groupType] = groupOf[node.role];
+                    const group = rec.named(groupName, groupType);
+                    assert.strictEqual(vm.parent, group.urn, vm.name);
+                    assert.strictEqual(rec.parentName(group), site.name);
+                    for (const child of [rec.named(node.hostname, T.domain), rec.named(`${node.hostname}-root`), rec.named(`${node.hostname}-cloudinit`)]) {
+                        assert.strictEqual(child.parent, vm.urn, child.name);
+                    }
+                }
+                for (const hv of rec.ofType(T.hypervisor)) {
+                    assert.strictEqual(rec.parentName(hv), site.name);
+                }
+                for (const r of [...rec.ofType(T.provider), ...rec.ofType(T.pool)]) {
+                    assert.strictEqual(rec.byUrn(r.parent).type, T.hypervisor, r.name);
+                }
+                assert.strictEqual(rec.parentName(rec.named(site.name, "kvmk8s:site:Site")), undefined);
+            });
+
+            it("each domain: sizes, host CPU, agent, autostart, root + cloud-init disks, one bridged NIC per network with its stable MAC, a serial console", () => {
+                const { rec, site } = stacks[stack];
+                for (const node of allNodes(site)) {
+                    const d = rec.named(node.hostname, T.domain).inputs;
+                    assert.strictEqual(d.name, node.hostname);
+                    assert.strictEqual(d.vcpu, node.vcpu);
+                    assert.strictEqual(d.memory, node.memoryMiB);
+                    assert.deepStrictEqual(d.cpu, { mode: "host-passthrough" });
+                    assert.strictEqual(d.qemuAgent, true);
+                    assert.strictEqual(d.autostart, true);
+                    assert.deepStrictEqual(d.disks, [{ volumeId: `${node.hostname}-root-id` }]);
+                    assert.strictEqual(d.cloudinit, `${node.hostname}-cloudinit-id`);
+                    assert.deepStrictEqual(
+                        d.networkInterfaces,
+                        node.nics.map((nic) => ({ bridge: site.networks.find((n) => n.name === nic.network)!.bridge, mac: stableMac(site.name, node.name, nic.network), waitForLease: false })),
+                    );
+                    assert.deepStrictEqual(d.consoles, [{ type: "pty", targetType: "serial", targetPort: "0" }]);
+                }
+            });
+
+            it("MACs are unique across the site", () => {
+                const { rec } = stacks[stack];
+                const macs = rec.ofType(T.domain).flatMap((d) => (d.inputs.networkInterfaces as { mac: string }[]).map((n) => n.mac));
+                assert.strictEqual(new Set(macs).size, macs.length);
+            });
+
+            it("root volumes are sized qcow2 clones in the site pool; cloud-init disks carry the rendered documents", () => {
+                const { rec, site } = stacks[stack];
+                for (const node of allNodes(site)) {
+                    const root = rec.named(`${node.hostname}-root`).inputs;
+                    assert.deepStrictEqual(
+                        { name: root.name, pool: root.pool, format: root.format, size: root.size },
+                        { name: `${node.hostname}-root.qcow2`, pool: site.storagePool.name, format: "qcow2", size: node.diskGiB * 1024 ** 3 },
+                    );
+                    const rendered = renderCloudInit({ node, access: site.access, domain: site.domain });
+                    const disk = rec.named(`${node.hostname}-cloudinit`).inputs;
+                    assert.deepStrictEqual(disk, {
+                        name: `${node.hostname}-cloudinit-${rendered.digest}.iso`,
+                        pool: site.storagePool.name,
+                        userData: rendered.userData,
+                        networkConfig: rendered.networkConfig,
+                        metaData: rendered.metaData,
+                    });
+                }
+            });
+
+            it("replacement rules: fixed-name volumes and domains are deleted before they are re-created; a cloud-init change rebuilds the VM", () => {
+                const { rec, site } = stacks[stack];
+                for (const node of allNodes(site)) {
+                    const root = rec.named(`${node.hostname}-root`);
+                    assert.strictEqual(root.deleteBeforeReplace, true, root.name);
+                    assert.strictEqual(root.replacementTrigger, renderCloudInit({ node, access: site.access, domain: site.domain }).digest);
+                    assert.strictEqual(rec.named(node.hostname, T.domain).deleteBeforeReplace, true);
+                    // the digest in its name lets the new disk be written beside the old one
+                    assert.strictEqual(rec.named(`${node.hostname}-cloudinit`).deleteBeforeReplace, false);
+                }
+                for (const base of rec.ofType(T.volume).filter((v) => v.name.includes("-image-"))) {
+                    assert.strictEqual(base.deleteBeforeReplace, true, base.name);
+                }
+            });
+        });
+    }
+
+    it("prod: pools are created as dir pools at the configured path, and volumes wait for them", () => {
+        const { rec } = stacks.prod;
+        for (const pool of rec.ofType(T.pool)) {
+            assert.deepStrictEqual(pool.inputs, { name: "kvm-k8s", type: "dir", target: { path: "/var/lib/libvirt/images/kvm-k8s" } });
+        }
+        for (const volume of rec.ofType(T.volume)) {
+            const hv = rec.providerName(volume)!.replace(/-provider$/, "");
+            const pool = rec.named(`${hv}-pool`);
+            const vm = rec.parentName(volume);
+            assert.ok(volume.dependencies.includes(pool.urn), `${volume.name} (${vm}) does not wait for ${pool.name}`);
+        }
+    });
+
+    it("a cloud-init change reaches the root volume's replacement trigger and the disk name", async () => {
+        const site = stackSite("dev");
+        const changed: SiteConfig = { ...site, workers: site.workers.map((w) => ({ ...w, nics: w.nics.map((n) => ({ ...n, address: "192.168.100.99" })) })) };
+        const before = stacks.dev.rec.named("dev-worker-1-root");
+        const after = (await record(build(changed))).named("dev-worker-1-root");
+        assert.notStrictEqual(after.replacementTrigger, before.replacementTrigger);
+        assert.strictEqual(stacks.dev.rec.named("dev-master-1-root").replacementTrigger, (await record(build(changed))).named("dev-master-1-root").replacementTrigger);
+    });
+
+    it("building twice gives byte-identical inputs and options for every resource (no clock, no randomness, stable order)", async () => {
+        const snapshot = (rec: Recording) =>
+            JSON.stringify(rec.all.map((r: Registration) => [r.type, r.name, r.parent, r.provider, r.dependencies, r.deleteBeforeReplace, r.replacementTrigger, r.wireInputs]));
+        for (const stack of ["dev", "prod"]) {
+            const again = await record(build(stackSite(stack)));
+            assert.strictEqual(snapshot(again), snapshot(stacks[stack].rec), stack);
+        }
+    });
+
+    it("preview registers the same resources as an update", async () => {
+        const preview = await record(build(stackSite("prod")), { preview: true });
+        assert.deepStrictEqual(preview.all.map((r) => r.urn).sort(), stacks.prod.rec.all.map((r) => r.urn).sort());
+    });
+
+    it("the SSH private key reaches no resource input", () => {
+        for (const stack of ["dev", "prod"]) {
+            for (const r of stacks[stack].rec.all) {
+                assert.ok(!JSON.stringify(r.wireInputs).includes(PRIVATE_KEY_MARKER), `${r.name} carries the private key`);
+            }
+        }
+    });
+});
