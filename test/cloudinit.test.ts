@@ -1,0 +1,155 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { renderCloudInit, renderNetworkConfig, renderUserData } from "../components/vm";
+import { allNodes } from "../stacks";
+import { ROOT, stackSite } from "./fixtures";
+
+const GOLDEN = path.join(ROOT, "test", "golden");
+
+/**
+ * Compare with a committed golden file. `UPDATE_GOLDEN=1 npm test` rewrites them; review
+ * the diff like any other change to what VMs boot with.
+ */
+function assertGolden(name: string, actual: string): void {
+    const file = path.join(GOLDEN, name);
+    if (process.env.UPDATE_GOLDEN === "1") {
+        fs.mkdirSync(GOLDEN, { recursive: true });
+        fs.writeFileSync(file, actual);
+        return;
+    }
+    assert.ok(fs.existsSync(file), `missing golden file ${file}; run UPDATE_GOLDEN=1 npm test and review it`);
+    assert.strictEqual(actual, fs.readFileSync(file, "utf8"), `${name} differs from its golden file`);
+}
+
+/** cloud-init and netplan parse with PyYAML (YAML 1.1); read our documents the same way. */
+function pyYamlLoad(text: string): unknown {
+    const run = spawnSync("/usr/bin/python3", ["-c", "import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))"], { input: text, encoding: "utf8" });
+    assert.strictEqual(run.status, 0, `python3-yaml is needed (apt-get install cloud-init brings it): ${run.stderr}`);
+    return JSON.parse(run.stdout);
+}
+
+const everyNode = () =>
+    (["dev", "prod"] as const).flatMap((stack) => {
+        const site = stackSite(stack);
+        return allNodes(site).map((node) => ({ stack, site, node, rendered: renderCloudInit({ node, access: site.access, domain: site.domain }) }));
+    });
+
+describe("cloud-init documents", () => {
+    describe("golden files", () => {
+        for (const [stack, nodeName] of [["dev", "master-1"], ["prod", "master-1"], ["prod", "worker-3"], ["prod", "director"]] as const) {
+            it(`${stack} ${nodeName}: user-data, network-config and meta-data are unchanged`, () => {
+                const site = stackSite(stack);
+                const node = allNodes(site).find((n) => n.name === nodeName)!;
+                const rendered = renderCloudInit({ node, access: site.access, domain: site.domain });
+                assertGolden(`${stack}-${nodeName}.user-data.yaml`, rendered.userData);
+                assertGolden(`${stack}-${nodeName}.network-config.yaml`, rendered.networkConfig);
+                assertGolden(`${stack}-${nodeName}.meta-data.yaml`, rendered.metaData);
+            });
+        }
+    });
+
+    describe("user-data", () => {
+        it("creates the SSH user with its key and passwordless sudo, and turns password login and root login off", () => {
+            for (const { site, node, rendered } of everyNode()) {
+                assert.ok(rendered.userData.startsWith("#cloud-config\n"), node.hostname);
+                const doc = pyYamlLoad(rendered.userData) as Record<string, unknown>;
+                assert.strictEqual(doc.hostname, node.hostname);
+                assert.strictEqual(doc.fqdn, node.fqdn);
+                assert.strictEqual(doc.ssh_pwauth, false);
+                assert.strictEqual(doc.disable_root, true);
+                assert.deepStrictEqual(doc.users, [
+                    {
+                        name: site.access.user,
+                        gecos: "kvm-k8s operator",
+                        shell: "/bin/bash",
+                        sudo: "ALL=(ALL) NOPASSWD:ALL",
+                        lock_passwd: true,
+                        ssh_authorized_keys: [site.access.publicKey],
+                    },
+                ]);
+            }
+        });
+
+        it("carries files for later steps, with modes cloud-init reads as strings", () => {
+            const userData = renderUserData({
+                hostname: "h",
+                fqdn: "h.example",
+                user: "ops",
+                publicKey: "ssh-ed25519 AAAA x",
+                writeFiles: [{ path: "/etc/kvm-k8s/role", content: "yes\n", permissions: "0640" }],
+            });
+            const doc = pyYamlLoad(userData) as { write_files: Record<string, unknown>[] };
+            assert.deepStrictEqual(doc.write_files, [{ path: "/etc/kvm-k8s/role", content: "yes\n", permissions: "0640", owner: "root:root" }]);
+        });
+
+        it("every rendered user-data passes `cloud-init schema` (Debian package cloud-init)", function () {
+            const probe = spawnSync("cloud-init", ["--version"], { encoding: "utf8" });
+            if (probe.error) {
+                if (process.env.CI) {
+                    assert.fail("cloud-init is not installed; .ci/run installs it with apt-get");
+                }
+                console.log("      cloud-init not installed here (apt-get install cloud-init); skipping the schema check");
+                this.skip();
+            }
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kvmk8s-userdata-"));
+            try {
+                for (const { stack, node, rendered } of everyNode()) {
+                    const file = path.join(dir, `${stack}-${node.hostname}.yaml`);
+                    fs.writeFileSync(file, rendered.userData);
+                    const run = spawnSync("cloud-init", ["schema", "--config-file", file], { encoding: "utf8" });
+                    assert.strictEqual(run.status, 0, `${stack} ${node.hostname}: ${run.stdout}${run.stderr}`);
+                    assert.match(run.stdout, /Valid cloud-config/);
+                }
+                // and the check itself rejects what it should
+                const bad = path.join(dir, "bad.yaml");
+                fs.writeFileSync(bad, "#cloud-config\nssh_pwauth: sometimes\nusers: 3\n");
+                assert.notStrictEqual(spawnSync("cloud-init", ["schema", "--config-file", bad]).status, 0, "cloud-init schema accepted invalid user-data");
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        });
+    });
+
+    describe("network-config", () => {
+        it("version 2: each NIC matched by its MAC with its static address; only the gateway network routes by default", () => {
+            for (const { site, node, rendered } of everyNode()) {
+                const doc = pyYamlLoad(rendered.networkConfig) as { version: number; ethernets: Record<string, Record<string, unknown>> };
+                assert.strictEqual(doc.version, 2);
+                assert.deepStrictEqual(Object.keys(doc.ethernets), node.nics.map((n) => n.network));
+                for (const nic of node.nics) {
+                    const eth = doc.ethernets[nic.network];
+                    // read back as a string: an unquoted all-digit MAC would be a base-60 int in YAML 1.1
+                    assert.deepStrictEqual(eth.match, { macaddress: nic.mac });
+                    assert.deepStrictEqual(eth.addresses, [`${nic.address}/${site.networks.find((n) => n.name === nic.network)!.cidr.split("/")[1]}`]);
+                    assert.strictEqual(eth.dhcp4, false);
+                    const net = site.networks.find((n) => n.name === nic.network)!;
+                    assert.deepStrictEqual(eth.routes, net.gateway ? [{ to: "default", via: net.gateway }] : undefined);
+                }
+            }
+        });
+
+        it("an all-digit MAC survives a YAML 1.1 reader as a string", () => {
+            const text = renderNetworkConfig([{ network: "internal", bridge: "br0", mac: "52:54:00:12:34:56", address: "10.0.0.5", prefix: 24, dns: [] }], "example");
+            const doc = pyYamlLoad(text) as { ethernets: { internal: { match: { macaddress: unknown } } } };
+            assert.strictEqual(doc.ethernets.internal.match.macaddress, "52:54:00:12:34:56");
+            assert.deepStrictEqual(YAML.parse(text).ethernets.internal.match, { macaddress: "52:54:00:12:34:56" });
+        });
+    });
+
+    describe("meta-data and digest", () => {
+        it("the instance-id changes with the cloud-init content and only with it", () => {
+            const site = stackSite("dev");
+            const node = site.workers[0];
+            const a = renderCloudInit({ node, access: site.access, domain: site.domain });
+            const b = renderCloudInit({ node, access: site.access, domain: site.domain });
+            const moved = renderCloudInit({ node: { ...node, nics: node.nics.map((n) => ({ ...n, address: "192.168.100.99" })) }, access: site.access, domain: site.domain });
+            assert.strictEqual(a.metaData, b.metaData);
+            assert.notStrictEqual(a.digest, moved.digest);
+            assert.deepStrictEqual(YAML.parse(moved.metaData), { "instance-id": `${node.hostname}-${moved.digest}`, "local-hostname": node.hostname });
+        });
+    });
+});
