@@ -204,15 +204,20 @@ function checkNetworks(parts: SoundParts, issues: ConfigIssue[]): void {
 function checkMasters(merged: Record<string, unknown>, profileName: ProfileName, profile: Profile, parts: SoundParts, issues: ConfigIssue[]): void {
     if (Array.isArray(merged.masters)) {
         const count = merged.masters.length;
+        const allowed = [1, 3, 5].filter((n) => n >= profile.rules.minMasters);
+        const counts = allowed.join(", ");
+        let problem: string | undefined;
         if (count === 0) {
-            issues.push({ path: sitePath("masters"), message: "none given; list 1, 3 or 5 masters" });
+            problem = `none given; list ${counts.replace(/, (\d)$/, " or $1")} masters`;
         } else if (count % 2 === 0) {
-            issues.push({ path: sitePath("masters"), message: `${count} given; use an odd count (1, 3, 5) for etcd quorum` });
+            problem = `${count} given; use an odd count (${counts}) for etcd quorum`;
         } else if (count > 5) {
-            issues.push({ path: sitePath("masters"), message: `${count} given; use 3 or 5 (more members slow every etcd write without adding useful tolerance)` });
+            problem = `${count} given; use 3 or 5 (more members slow every etcd write without adding useful tolerance)`;
+        } else if (count < profile.rules.minMasters) {
+            problem = `${count} given; the ${profileName} profile needs at least ${profile.rules.minMasters} for a highly available control plane`;
         }
-        if (count > 0 && count < profile.rules.minMasters) {
-            issues.push({ path: sitePath("masters"), message: `${count} given; the ${profileName} profile needs at least ${profile.rules.minMasters} for a highly available control plane` });
+        if (problem !== undefined) {
+            issues.push({ path: sitePath("masters"), message: problem });
         }
     }
     if (profile.rules.mastersOnDistinctHypervisors) {
