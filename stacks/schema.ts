@@ -53,6 +53,11 @@ export const nodeSchema = z.strictObject({
     vcpu: size.vcpu.optional(),
     memoryMiB: size.memoryMiB.optional(),
     diskGiB: size.diskGiB.optional(),
+    /** Bump to rebuild this VM from its image (drain and rejoin come with the bootstrap). */
+    rebuild: z
+        .int({ error: "must be a whole number; bump it by one to rebuild this VM" })
+        .nonnegative({ error: "must be 0 or more; bump it by one to rebuild this VM" })
+        .optional(),
 });
 
 export const hypervisorSchema = z.strictObject({
@@ -64,7 +69,10 @@ export const hypervisorSchema = z.strictObject({
 });
 
 export const networkSchema = z.strictObject({
-    name: dnsLabel,
+    /** Also the guest's interface name (cloud-init renames the NIC), so at most 15 characters. */
+    name: z.string().regex(/^[a-z]([a-z0-9-]{0,13}[a-z0-9])?$/, {
+        error: "must be a lowercase DNS label of at most 15 characters (it names the VM's interface), e.g. 'internal'",
+    }),
     /** Host bridge every hypervisor has for this network, e.g. `br-internal`. */
     bridge: z.string().regex(/^[A-Za-z0-9_.-]{1,15}$/, {
         error: "must be a Linux interface name of 1 to 15 characters, e.g. 'br-internal'",
@@ -112,9 +120,12 @@ export const siteSchema = z.strictObject({
         error: "must be a lowercase DNS label of at most 20 characters, e.g. 'lab' or 'edge-paris-1'",
     }),
     /** DNS domain of the site; VM FQDNs are `<hostname>.<domain>`. */
-    domain: z.string().regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
-        error: "must be a DNS domain, e.g. 'lab.example.net'",
-    }),
+    domain: z
+        .string()
+        .max(190, { error: "must be at most 190 characters so VM FQDNs stay within 253" })
+        .regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+            error: "must be a DNS domain, e.g. 'lab.example.net'",
+        }),
     hypervisors: z.array(hypervisorSchema).min(1, { error: "list at least one hypervisor" }),
     networks: z.array(networkSchema).min(1, { error: "list at least one network" }),
     /** Network whose addresses Kubernetes and SSH use; every VM needs an address on it. */

@@ -35,6 +35,8 @@ export interface NodeSpec {
     nics: NicSpec[];
     /** Address on the site's node network (SSH, kubelet). */
     address: string;
+    /** Operator's rebuild counter: bumping it rebuilds this VM. */
+    rebuild: number;
 }
 
 export interface SiteConfig {

@@ -54,6 +54,12 @@ function configPath(key: string, parts: readonly PathPart[] = []): string {
 
 const sitePath = (...parts: PathPart[]): string => configPath("site", parts);
 
+/** Own keys only: an image or network called `constructor` must not match Object's. */
+const has = (obj: object, key: string): boolean => Object.prototype.hasOwnProperty.call(obj, key);
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+
 function describe(value: unknown): string {
     if (Array.isArray(value)) {
         return "a list";
@@ -75,6 +81,8 @@ function zodMessage(issue: z.core.$ZodIssue, input: unknown): string {
             const expected = issue.expected === "int" ? "whole number" : issue.expected;
             return `expected ${/^[aeiou]/.test(expected) ? "an" : "a"} ${expected}, got ${describe(got)}`;
         }
+        case "invalid_key":
+            return `'${String(issue.path[issue.path.length - 1])}' is not a valid name here; use a lowercase DNS label (a-z, 0-9, '-'), e.g. 'node'`;
         default:
             return issue.message;
     }
@@ -109,13 +117,23 @@ function zodIssues(error: z.ZodError, input: unknown, prefix: PathPart[]): Confi
 /** The sections of the site that are individually sound, for cross-field checks. */
 interface SoundParts {
     site: Partial<Omit<SiteInput, "masters" | "workers" | "hypervisors" | "networks" | "director">>;
+    /** Names as written, even of entries that failed to parse, so one bad entry does not
+     * turn every reference to it into a second, misleading error. */
+    hypervisorNames: Set<string>;
+    networkNames: Set<string>;
     hypervisors: { name: string; uri: string; index: number }[];
     networks: (z.infer<typeof networkSchema> & { index: number })[];
     nodes: { role: Role; path: PathPart[]; node: NodeInput }[];
 }
 
 function soundParts(merged: Record<string, unknown>): SoundParts {
-    const parts: SoundParts = { site: {}, hypervisors: [], networks: [], nodes: [] };
+    const rawNames = (key: string): Set<string> =>
+        new Set(
+            (Array.isArray(merged[key]) ? (merged[key] as unknown[]) : [])
+                .map((item) => (isPlainObject(item) ? item.name : undefined))
+                .filter((name): name is string => typeof name === "string"),
+        );
+    const parts: SoundParts = { site: {}, hypervisorNames: rawNames("hypervisors"), networkNames: rawNames("networks"), hypervisors: [], networks: [], nodes: [] };
     const listed = <T extends z.ZodType>(key: string, schema: T): { value: z.infer<T>; index: number }[] => {
         const list = merged[key];
         if (!Array.isArray(list)) {
@@ -192,8 +210,8 @@ function checkNetworks(parts: SoundParts, issues: ConfigIssue[]): void {
         });
     }
     const nodeNetwork = parts.site.nodeNetwork;
-    if (nodeNetwork !== undefined && parts.networks.length > 0 && !parts.networks.some((n) => n.name === nodeNetwork)) {
-        issues.push({ path: sitePath("nodeNetwork"), message: `'${nodeNetwork}' is not a network of this site; use one of ${parts.networks.map((n) => n.name).join(", ")}` });
+    if (nodeNetwork !== undefined && parts.networkNames.size > 0 && !parts.networkNames.has(nodeNetwork)) {
+        issues.push({ path: sitePath("nodeNetwork"), message: `'${nodeNetwork}' is not a network of this site; use one of ${[...parts.networkNames].join(", ")}` });
     }
     const pool = parts.site.storagePool;
     if (pool?.create === true && pool.path === undefined) {
@@ -261,34 +279,38 @@ function checkNodes(siteName: string | undefined, parts: SoundParts, issues: Con
     for (const [, dup] of duplicates(parts.hypervisors, (h) => h.name)) {
         issues.push({ path: sitePath("hypervisors", dup.index, "name"), message: `'${dup.name}' is listed twice; give each hypervisor its own name` });
     }
-    const hypervisors = new Set(parts.hypervisors.map((h) => h.name));
+    for (const [first, dup] of duplicates(parts.hypervisors, (h) => h.uri)) {
+        issues.push({ path: sitePath("hypervisors", dup.index, "uri"), message: `${dup.uri} is also the URI of '${first.name}'; each hypervisor is one libvirt host, list it once` });
+    }
+    const hypervisors = parts.hypervisorNames;
     const networks = new Map(parts.networks.map((n) => [n.name, n]));
     const images = parts.site.images;
     const nodeNetwork = parts.site.nodeNetwork;
     const addressOwners = new Map<string, string>();
     const macOwners = new Map<string, string>();
     for (const { role, path, node } of parts.nodes) {
-        if (parts.hypervisors.length > 0 && !hypervisors.has(node.hypervisor)) {
+        if (hypervisors.size > 0 && !hypervisors.has(node.hypervisor)) {
             issues.push({ path: sitePath(...path, "hypervisor"), message: `'${node.hypervisor}' is not a hypervisor of this site; use one of ${[...hypervisors].join(", ")}` });
         }
         const image = node.image ?? defaultImage(role);
-        if (images !== undefined && !(image in images)) {
+        if (images !== undefined && !has(images, image)) {
             issues.push({
                 path: sitePath(...path, "image"),
                 message: `'${image}' is not an image of this site; add it under ${sitePath("images")} or use one of ${Object.keys(images).join(", ") || "(none defined)"}`,
             });
         }
-        if (nodeNetwork !== undefined && networks.has(nodeNetwork) && !(nodeNetwork in node.addresses)) {
+        if (nodeNetwork !== undefined && parts.networkNames.has(nodeNetwork) && !has(node.addresses, nodeNetwork)) {
             issues.push({ path: sitePath(...path, "addresses", nodeNetwork), message: `missing; every VM needs an address on the node network '${nodeNetwork}'` });
         }
         for (const [netName, address] of Object.entries(node.addresses)) {
             const addressPath = sitePath(...path, "addresses", netName);
+            if (parts.networkNames.size > 0 && !parts.networkNames.has(netName)) {
+                issues.push({ path: addressPath, message: `'${netName}' is not a network of this site; use one of ${[...parts.networkNames].join(", ")}` });
+                continue;
+            }
             const net = networks.get(netName);
             if (net === undefined) {
-                if (parts.networks.length > 0) {
-                    issues.push({ path: addressPath, message: `'${netName}' is not a network of this site; use one of ${[...networks.keys()].join(", ")}` });
-                }
-                continue;
+                continue; // its network entry is itself broken and reported
             }
             if (!cidrContains(net.cidr, address)) {
                 issues.push({ path: addressPath, message: `${address} is outside network '${netName}' (${net.cidr}); use an address inside it` });
@@ -305,13 +327,14 @@ function checkNodes(siteName: string | undefined, parts: SoundParts, issues: Con
             }
         }
         for (const netName of Object.keys(node.macs ?? {})) {
-            if (!(netName in node.addresses)) {
+            if (!has(node.addresses, netName)) {
                 issues.push({ path: sitePath(...path, "macs", netName), message: `this VM has no address on '${netName}', so no NIC there; remove the MAC or add an address` });
             }
         }
         for (const netName of Object.keys(node.addresses)) {
             const macPath = sitePath(...path, "macs", netName);
-            const mac = node.macs?.[netName] ?? (siteName !== undefined ? stableMac(siteName, node.name, netName) : undefined);
+            const pinned = node.macs !== undefined && has(node.macs, netName) ? node.macs[netName] : undefined;
+            const mac = pinned ?? (siteName !== undefined ? stableMac(siteName, node.name, netName) : undefined);
             if (mac === undefined) {
                 continue;
             }
@@ -344,11 +367,11 @@ function resolveNode(site: SiteInput, role: Role, node: NodeInput): NodeSpec {
     const size = site.sizes[role];
     const hostname = `${site.name}-${node.name}`;
     const nics: NicSpec[] = site.networks
-        .filter((net) => net.name in node.addresses)
+        .filter((net) => has(node.addresses, net.name))
         .map((net) => ({
             network: net.name,
             bridge: net.bridge,
-            mac: node.macs?.[net.name] ?? stableMac(site.name, node.name, net.name),
+            mac: node.macs !== undefined && has(node.macs, net.name) ? node.macs[net.name] : stableMac(site.name, node.name, net.name),
             address: node.addresses[net.name],
             prefix: parseCidr(net.cidr).prefix,
             gateway: net.gateway,
@@ -366,6 +389,7 @@ function resolveNode(site: SiteInput, role: Role, node: NodeInput): NodeSpec {
         diskGiB: node.diskGiB ?? size.diskGiB,
         nics,
         address: node.addresses[site.nodeNetwork],
+        rebuild: node.rebuild ?? 0,
     };
 }
 
@@ -375,19 +399,21 @@ function resolveNode(site: SiteInput, role: Role, node: NodeInput): NodeSpec {
  */
 export function resolveSite(input: StackConfigInput): ResolveResult {
     const issues: ConfigIssue[] = [];
-    const profileName = input.profile ?? "dev";
+    const profileName = input.profile;
     if (typeof profileName !== "string" || !(profileNames as readonly string[]).includes(profileName)) {
-        // Without a profile the defaults are unknown, so nothing else can be judged yet.
-        return {
-            ok: false,
-            issues: [{ path: configPath("profile"), message: `${describe(profileName)} is not a profile; use one of ${profileNames.join(", ")}` }],
-        };
+        // Without a profile the defaults are unknown, so nothing else can be judged yet. No
+        // silent default: a prod site file that lost this line must not deploy dev.
+        const what =
+            profileName === undefined || profileName === null
+                ? "missing"
+                : `${typeof profileName === "string" ? `'${profileName}'` : describe(profileName)} is not a profile`;
+        return { ok: false, issues: [{ path: configPath("profile"), message: `${what}; set one of ${profileNames.join(", ")}` }] };
     }
     const profile = profiles[profileName as ProfileName];
-    if (input.site !== undefined && (typeof input.site !== "object" || input.site === null || Array.isArray(input.site))) {
+    if (input.site !== undefined && !isPlainObject(input.site)) {
         issues.push({ path: configPath("site"), message: `expected an object of overrides, got ${describe(input.site)}` });
     }
-    const merged = overlay(profile.site, typeof input.site === "object" ? input.site : undefined) as Record<string, unknown>;
+    const merged = overlay(profile.site, isPlainObject(input.site) ? input.site : undefined) as Record<string, unknown>;
 
     const parsed = siteSchema.safeParse(merged);
     if (!parsed.success) {

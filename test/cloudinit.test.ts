@@ -115,21 +115,65 @@ describe("cloud-init documents", () => {
     });
 
     describe("network-config", () => {
-        it("version 2: each NIC matched by its MAC with its static address; only the gateway network routes by default", () => {
-            for (const { site, node, rendered } of everyNode()) {
-                const doc = pyYamlLoad(rendered.networkConfig) as { version: number; ethernets: Record<string, Record<string, unknown>> };
-                assert.strictEqual(doc.version, 2);
-                assert.deepStrictEqual(Object.keys(doc.ethernets), node.nics.map((n) => n.network));
-                for (const nic of node.nics) {
-                    const eth = doc.ethernets[nic.network];
-                    // read back as a string: an unquoted all-digit MAC would be a base-60 int in YAML 1.1
-                    assert.deepStrictEqual(eth.match, { macaddress: nic.mac });
-                    assert.deepStrictEqual(eth.addresses, [`${nic.address}/${site.networks.find((n) => n.name === nic.network)!.cidr.split("/")[1]}`]);
-                    assert.strictEqual(eth.dhcp4, false);
-                    const net = site.networks.find((n) => n.name === nic.network)!;
-                    assert.deepStrictEqual(eth.routes, net.gateway ? [{ to: "default", via: net.gateway }] : undefined);
-                }
+        interface Rendered {
+            interfaces: { name: string; mac: string; subnets: { address: string; prefix: number; gateway: string | null }[] }[];
+            nameservers: string[];
+            rendered: { eni: Record<string, string>; networkd: Record<string, string> };
+        }
+
+        /** Parse and render with the installed cloud-init, as the guest will (test/tools). */
+        function runRenderer(text: string): { status: number | null; stdout: string; stderr: string } {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kvmk8s-netcfg-"));
+            try {
+                const file = path.join(dir, "network-config");
+                fs.writeFileSync(file, text);
+                return spawnSync("/usr/bin/python3", [path.join(ROOT, "test", "tools", "render_network_config.py"), file], { encoding: "utf8" });
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
             }
+        }
+
+        function cloudInitRender(text: string): Rendered {
+            const run = runRenderer(text);
+            assert.strictEqual(run.status, 0, `cloud-init could not use this network-config:\n${run.stderr}`);
+            return JSON.parse(run.stdout) as Rendered;
+        }
+
+        it("cloud-init parses every VM's network-config: one interface per NIC, named for its network, with its MAC, address and gateway", function () {
+            if (spawnSync("/usr/bin/python3", ["-c", "import cloudinit.net"]).status !== 0) {
+                if (process.env.CI) {
+                    assert.fail("cloud-init is not installed; .ci/run installs it with apt-get");
+                }
+                this.skip();
+            }
+            for (const { site, node, rendered } of everyNode()) {
+                const parsed = cloudInitRender(rendered.networkConfig);
+                assert.deepStrictEqual(
+                    parsed.interfaces,
+                    node.nics.map((nic) => ({ name: nic.network, mac: nic.mac, subnets: [{ address: nic.address, prefix: nic.prefix, gateway: nic.gateway ?? null }] })),
+                    node.hostname,
+                );
+                assert.deepStrictEqual(parsed.nameservers, site.networks.flatMap((n) => n.dns), node.hostname);
+                // ifupdown (Debian 12's cloud images): udev renames the NIC by MAC; the default
+                // route is ifupdown's own `gateway`, not a `route` command Debian lacks
+                const udev = parsed.rendered.eni["etc/udev/rules.d/70-persistent-net.rules"];
+                const interfaces = parsed.rendered.eni["etc/network/interfaces"];
+                for (const nic of node.nics) {
+                    assert.ok(udev.includes(`ATTR{address}=="${nic.mac}", NAME="${nic.network}"`), `${node.hostname}: no udev rename for ${nic.network}`);
+                    assert.ok(interfaces.includes(`iface ${nic.network} inet static\n    address ${nic.address}/${nic.prefix}`), `${node.hostname}: ${nic.network}`);
+                    const networkd = parsed.rendered.networkd[`etc/systemd/network/10-cloud-init-${nic.network}.network`];
+                    assert.match(networkd, new RegExp(`MACAddress=${nic.mac}\nName=${nic.network}\n`));
+                }
+                const gateway = node.nics.find((n) => n.gateway !== undefined)?.gateway;
+                assert.strictEqual(/ gateway /.test(interfaces), gateway !== undefined);
+                assert.ok(!/route add/.test(interfaces), "eni uses the route command");
+            }
+        });
+
+        it("the renderer check rejects what cloud-init 22.4 cannot read", () => {
+            const run = runRenderer("version: 2\nethernets:\n  eth0:\n    addresses: [10.0.0.5/24]\n    routes: [{to: default, via: 10.0.0.1}]\n");
+            assert.notStrictEqual(run.status, 0);
+            assert.match(run.stderr, /not a valid ip address/);
         });
 
         it("an all-digit MAC survives a YAML 1.1 reader as a string", () => {
@@ -141,15 +185,20 @@ describe("cloud-init documents", () => {
     });
 
     describe("meta-data and digest", () => {
-        it("the instance-id changes with the cloud-init content and only with it", () => {
+        it("the instance-id follows the node's identity (addresses, rebuild counter), not site-wide content", () => {
             const site = stackSite("dev");
             const node = site.workers[0];
-            const a = renderCloudInit({ node, access: site.access, domain: site.domain });
-            const b = renderCloudInit({ node, access: site.access, domain: site.domain });
-            const moved = renderCloudInit({ node: { ...node, nics: node.nics.map((n) => ({ ...n, address: "192.168.100.99" })) }, access: site.access, domain: site.domain });
-            assert.strictEqual(a.metaData, b.metaData);
-            assert.notStrictEqual(a.digest, moved.digest);
-            assert.deepStrictEqual(YAML.parse(moved.metaData), { "instance-id": `${node.hostname}-${moved.digest}`, "local-hostname": node.hostname });
+            const render = (n = node, access = site.access) => renderCloudInit({ node: n, access, domain: site.domain });
+            const base = render();
+            assert.strictEqual(render().metaData, base.metaData, "not deterministic");
+            const moved = render({ ...node, nics: node.nics.map((n) => ({ ...n, address: "192.168.100.99" })) });
+            const rebuilt = render({ ...node, rebuild: 1 });
+            const newKey = render(node, { ...site.access, publicKey: "ssh-ed25519 AAAAnewkey ops@new" });
+            assert.notStrictEqual(moved.identity, base.identity);
+            assert.notStrictEqual(rebuilt.identity, base.identity);
+            assert.strictEqual(newKey.identity, base.identity);
+            assert.notStrictEqual(newKey.digest, base.digest, "the disk content still changes");
+            assert.deepStrictEqual(YAML.parse(moved.metaData), { "instance-id": `${node.hostname}-${moved.identity}`, "local-hostname": node.hostname });
         });
     });
 });

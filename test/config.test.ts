@@ -103,6 +103,32 @@ describe("site configuration", () => {
             assert.deepStrictEqual(resolved.site.masters.map((m) => m.memoryMiB), [8192, 8192, 12288]);
         });
 
+        it("NICs follow the order of the site's networks, whatever the order of a node's addresses", () => {
+            const input = stackInput("prod");
+            (input.site as Site).workers = [{ name: "worker-1", hypervisor: "svc-4", addresses: { storage: "10.30.0.21", internal: "10.10.0.21", services: "10.20.0.21" } }];
+            const resolved = resolveSite(input);
+            assert.ok(resolved.ok);
+            assert.deepStrictEqual(resolved.site.workers[0].nics.map((n) => n.network), ["internal", "services", "storage"]);
+        });
+
+        it("removing a worker in the middle leaves the others' names, addresses and MACs alone", () => {
+            const before = stackSite("prod");
+            const input = stackInput("prod");
+            (input.site as Site).workers = [1, 3].map((i) => ({ name: `worker-${i}`, hypervisor: `svc-${3 + i}`, addresses: { internal: `10.10.0.2${i}`, services: `10.20.0.2${i}`, storage: `10.30.0.2${i}` } }));
+            const resolved = resolveSite(input);
+            assert.ok(resolved.ok);
+            assert.deepStrictEqual(resolved.site.workers, [before.workers[0], before.workers[2]]);
+        });
+
+        it("a pinned MAC replaces the derived one on that network only", () => {
+            const input = stackInput("prod");
+            (input.site as Site).director = { macs: { services: "52:54:00:00:00:10" } };
+            const resolved = resolveSite(input);
+            assert.ok(resolved.ok);
+            const derived = stackSite("prod").director.nics.map((n) => n.mac);
+            assert.deepStrictEqual(resolved.site.director.nics.map((n) => n.mac), [derived[0], "52:54:00:00:00:10", derived[2]]);
+        });
+
         it("dev allows several masters on its one hypervisor", () => {
             const input = stackInput("dev");
             (input.site as Site).masters = [11, 12, 13].map((h, i) => ({ name: `master-${i + 1}`, hypervisor: "hv1", addresses: { internal: `192.168.100.${h}` } }));
@@ -118,7 +144,22 @@ describe("site configuration", () => {
             { what: "a list given as a string", stack: "dev", edit: (s) => (s.workers = "worker-1"), path: "kvm-k8s:site.workers", says: 'expected an array, got string "worker-1"' },
             { what: "fractional vCPU", stack: "dev", edit: (s) => (s.sizes = { worker: { vcpu: 1.5 } }), path: "kvm-k8s:site.sizes.worker.vcpu", says: "whole number" },
             { what: "site overrides not an object", stack: "dev", edit: (_s, input) => (input.site = "lab"), path: "kvm-k8s:site", says: "expected an object of overrides" },
-            { what: "unknown profile", stack: "dev", edit: (_s, input) => (input.profile = "staging"), path: "kvm-k8s:profile", says: "use one of dev, prod" },
+            { what: "unknown profile", stack: "dev", edit: (_s, input) => (input.profile = "staging"), path: "kvm-k8s:profile", says: "'staging' is not a profile; set one of dev, prod" },
+            { what: "no profile (a site file must not silently become dev)", stack: "prod", edit: (_s, input) => (input.profile = undefined), path: "kvm-k8s:profile", says: "missing; set one of dev, prod" },
+            { what: "site overrides set to null", stack: "dev", edit: (_s, input) => (input.site = null), path: "kvm-k8s:site", says: "expected an object of overrides, got null" },
+            { what: "unknown key in a network", stack: "dev", edit: (s) => (s.networks = [{ name: "internal", bridge: "br0", cidr: "192.168.100.0/24", mtu: 9000 }]), path: "kvm-k8s:site.networks[0].mtu", says: "unknown key" },
+            { what: "unknown key in a size", stack: "dev", edit: (s) => (s.sizes = { worker: { ram: 4096 } }), path: "kvm-k8s:site.sizes.worker.ram", says: "unknown key" },
+            { what: "an image name that is not a DNS label", stack: "dev", edit: (s) => (s.images = { Node_2: { source: "/images/n.qcow2" } }), path: "kvm-k8s:site.images.Node_2", says: "is not a valid name here; use a lowercase DNS label" },
+            { what: "an image named like an Object builtin", stack: "dev", edit: (s) => (s.director = { image: "constructor" }), path: "kvm-k8s:site.director.image", says: "'constructor' is not an image of this site" },
+            { what: "a network name too long to name an interface", stack: "dev", edit: (s) => (s.networks = [{ name: "internal-traffic", bridge: "br0", cidr: "192.168.100.0/24" }]), path: "kvm-k8s:site.networks[0].name", says: "at most 15 characters" },
+            { what: "a DNS server that is not IPv4", stack: "dev", edit: (s) => (s.networks = [{ name: "internal", bridge: "br0", cidr: "192.168.100.0/24", dns: ["dns.example"] }]), path: "kvm-k8s:site.networks[0].dns[0]", says: "must be an IPv4 address" },
+            { what: "duplicate hypervisor names", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu:///system" }, { name: "hv1", uri: "qemu+ssh://root@hv2/system" }]), path: "kvm-k8s:site.hypervisors[1].name", says: "'hv1' is listed twice" },
+            { what: "one libvirt host listed twice", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+ssh://root@hv1/system" }, { name: "hv2", uri: "qemu+ssh://root@hv1/system" }]), path: "kvm-k8s:site.hypervisors[1].uri", says: "is also the URI of 'hv1'" },
+            { what: "duplicate network names", stack: "dev", edit: (s) => (s.networks = [{ name: "internal", bridge: "br0", cidr: "192.168.100.0/24" }, { name: "internal", bridge: "br1", cidr: "192.168.200.0/24" }]), path: "kvm-k8s:site.networks[1].name", says: "'internal' is listed twice" },
+            { what: "seven masters", stack: "dev", edit: (s) => (s.masters = [1, 2, 3, 4, 5, 6, 7].map((i) => ({ name: `master-${i}`, hypervisor: "hv1", addresses: { internal: `192.168.100.${10 + i}` } }))), path: "kvm-k8s:site.masters", says: "7 given; use 3 or 5" },
+            { what: "a MAC for a network the VM is not on", stack: "dev", edit: (s) => (s.director = { macs: { storage: "52:54:00:aa:bb:cc" } }), path: "kvm-k8s:site.director.macs.storage", says: "this VM has no address on 'storage'" },
+            { what: "memory below the minimum on one node", stack: "prod", edit: (s) => (s.workers = [{ name: "worker-1", hypervisor: "svc-4", addresses: { internal: "10.10.0.21" }, memoryMiB: 3072 }]), path: "kvm-k8s:site.workers[0].memoryMiB", says: "3072 is below the prod minimum for a worker; use at least 4096 MiB" },
+            { what: "a negative rebuild counter", stack: "dev", edit: (s) => (s.director = { rebuild: -1 }), path: "kvm-k8s:site.director.rebuild", says: "must be 0 or more; bump it by one" },
             { what: "duplicate node names", stack: "prod", edit: (s) => (s.workers = [{ name: "worker-1", hypervisor: "svc-4", addresses: { internal: "10.10.0.21" } }, { name: "worker-1", hypervisor: "svc-5", addresses: { internal: "10.10.0.22" } }]), path: "kvm-k8s:site.workers[1].name", says: "is also the name of kvm-k8s:site.workers[0]" },
             { what: "a worker named like a master", stack: "dev", edit: (s) => (s.workers = [{ name: "master-1", hypervisor: "hv1", addresses: { internal: "192.168.100.21" } }]), path: "kvm-k8s:site.workers[0].name", says: "is also the name of kvm-k8s:site.masters[0]" },
             { what: "address outside its network", stack: "dev", edit: (s) => (s.director = { addresses: { internal: "10.99.0.10" } }), path: "kvm-k8s:site.director.addresses.internal", says: "10.99.0.10 is outside network 'internal' (192.168.100.0/24)" },
@@ -180,6 +221,17 @@ describe("site configuration", () => {
             ]) {
                 assert.ok(issues.some((i) => i.path === path), `missing ${path} in ${JSON.stringify(issues, null, 1)}`);
             }
+        });
+
+        it("one broken network entry does not make every reference to it a second error", () => {
+            const issues = issuesFor("prod", (s) => {
+                s.networks = [
+                    { name: "internal", bridge: "br-internal", cidr: "10.10.0.0/24", gateway: "10.10.0.1" },
+                    { name: "services", bridge: "br-services-and-more", cidr: "10.20.0.0/24" },
+                    { name: "storage", bridge: "br-storage", cidr: "10.30.0.0/24" },
+                ];
+            });
+            assert.deepStrictEqual(issues.map((i) => i.path), ["kvm-k8s:site.networks[1].bridge"]);
         });
 
         it("never echoes the private key in a message", () => {

@@ -147,6 +147,7 @@ describe("site resource graph (pulumi mocks)", () => {
                     assert.deepStrictEqual(d.cpu, { mode: "host-passthrough" });
                     assert.strictEqual(d.qemuAgent, true);
                     assert.strictEqual(d.autostart, true);
+                    assert.strictEqual(d.running, true);
                     assert.deepStrictEqual(d.disks, [{ volumeId: `${node.hostname}-root-id` }]);
                     assert.strictEqual(d.cloudinit, `${node.hostname}-cloudinit-id`);
                     assert.deepStrictEqual(
@@ -183,12 +184,12 @@ describe("site resource graph (pulumi mocks)", () => {
                 }
             });
 
-            it("replacement rules: fixed-name volumes and domains are deleted before they are re-created; a cloud-init change rebuilds the VM", () => {
+            it("replacement rules: fixed-name volumes and domains are deleted before they are re-created; an identity change rebuilds the VM", () => {
                 const { rec, site } = stacks[stack];
                 for (const node of allNodes(site)) {
                     const root = rec.named(`${node.hostname}-root`);
                     assert.strictEqual(root.deleteBeforeReplace, true, root.name);
-                    assert.strictEqual(root.replacementTrigger, renderCloudInit({ node, access: site.access, domain: site.domain }).digest);
+                    assert.strictEqual(root.replacementTrigger, renderCloudInit({ node, access: site.access, domain: site.domain }).identity);
                     assert.strictEqual(rec.named(node.hostname, T.domain).deleteBeforeReplace, true);
                     // the digest in its name lets the new disk be written beside the old one
                     assert.strictEqual(rec.named(`${node.hostname}-cloudinit`).deleteBeforeReplace, false);
@@ -199,6 +200,16 @@ describe("site resource graph (pulumi mocks)", () => {
             });
         });
     }
+
+    it("base images: one qcow2 volume per image and hypervisor, from that image's source, in the site pool", async () => {
+        const site = stackSite("prod");
+        const distinct: SiteConfig = { ...site, images: { director: { source: "https://images.example/director.qcow2" }, node: { source: "/srv/node.qcow2" } } };
+        const rec = await record(build(distinct));
+        const base = (name: string) => rec.named(name).inputs;
+        assert.deepStrictEqual(base("site1-svc-1-image-director"), { name: "site1-director-base.qcow2", pool: "kvm-k8s", source: "https://images.example/director.qcow2", format: "qcow2" });
+        assert.deepStrictEqual(base("site1-svc-1-image-node"), { name: "site1-node-base.qcow2", pool: "kvm-k8s", source: "/srv/node.qcow2", format: "qcow2" });
+        assert.deepStrictEqual(base("site1-svc-5-image-node"), { name: "site1-node-base.qcow2", pool: "kvm-k8s", source: "/srv/node.qcow2", format: "qcow2" });
+    });
 
     it("prod: pools are created as dir pools at the configured path, and volumes wait for them", () => {
         const { rec } = stacks.prod;
@@ -213,13 +224,33 @@ describe("site resource graph (pulumi mocks)", () => {
         }
     });
 
-    it("a cloud-init change reaches the root volume's replacement trigger and the disk name", async () => {
-        const site = stackSite("dev");
-        const changed: SiteConfig = { ...site, workers: site.workers.map((w) => ({ ...w, nics: w.nics.map((n) => ({ ...n, address: "192.168.100.99" })) })) };
-        const before = stacks.dev.rec.named("dev-worker-1-root");
-        const after = (await record(build(changed))).named("dev-worker-1-root");
-        assert.notStrictEqual(after.replacementTrigger, before.replacementTrigger);
-        assert.strictEqual(stacks.dev.rec.named("dev-master-1-root").replacementTrigger, (await record(build(changed))).named("dev-master-1-root").replacementTrigger);
+    describe("what a change rebuilds", () => {
+        const triggers = (rec: Recording) => Object.fromEntries(rec.ofType(T.volume).filter((v) => v.name.endsWith("-root")).map((v) => [v.name, v.replacementTrigger]));
+        const isoNames = (rec: Recording) => Object.fromEntries(rec.ofType(T.cloudInit).map((d) => [d.name, d.inputs.name]));
+
+        it("a new address rebuilds that VM only", async () => {
+            const site = stackSite("prod");
+            const changed: SiteConfig = { ...site, workers: site.workers.map((w, i) => (i === 1 ? { ...w, nics: w.nics.map((n) => (n.network === "storage" ? { ...n, address: "10.30.0.99" } : n)) } : w)) };
+            const [before, after] = [triggers(stacks.prod.rec), triggers(await record(build(changed)))];
+            const differing = Object.keys(before).filter((k) => before[k] !== after[k]);
+            assert.deepStrictEqual(differing, ["site1-worker-2-root"]);
+        });
+
+        it("bumping a node's rebuild counter rebuilds that VM only", async () => {
+            const site = stackSite("prod");
+            const changed: SiteConfig = { ...site, masters: site.masters.map((m, i) => (i === 2 ? { ...m, rebuild: 1 } : m)) };
+            const [before, after] = [triggers(stacks.prod.rec), triggers(await record(build(changed)))];
+            assert.deepStrictEqual(Object.keys(before).filter((k) => before[k] !== after[k]), ["site1-master-3-root"]);
+        });
+
+        it("a new login key refreshes every cloud-init disk but rebuilds no VM (no site-wide rebuild, no etcd loss)", async () => {
+            const site = stackSite("prod");
+            const changed: SiteConfig = { ...site, access: { ...site.access, publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIRotated ops@rotated" } };
+            const rec = await record(build(changed));
+            assert.deepStrictEqual(triggers(rec), triggers(stacks.prod.rec));
+            const [before, after] = [isoNames(stacks.prod.rec), isoNames(rec)];
+            assert.ok(Object.keys(before).every((k) => before[k] !== after[k]), "every cloud-init disk gets the new key");
+        });
     });
 
     it("building twice gives byte-identical inputs and options for every resource (no clock, no randomness, stable order)", async () => {

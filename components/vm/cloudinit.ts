@@ -4,7 +4,7 @@
  */
 import { createHash } from "crypto";
 import * as YAML from "yaml";
-import { NicSpec } from "../../stacks";
+import { NicSpec, NodeSpec } from "../../stacks";
 
 export interface WriteFile {
     path: string;
@@ -69,13 +69,19 @@ export function renderNetworkConfig(nics: NicSpec[], searchDomain: string): stri
     const ethernets: Record<string, unknown> = {};
     for (const nic of nics) {
         const eth: Record<string, unknown> = {
+            // cloud-init's eni and networkd renderers only match by MAC when the entry renames
+            // the interface; without set-name they look for an interface called like the key.
             match: { macaddress: nic.mac },
+            "set-name": nic.network,
             dhcp4: false,
             dhcp6: false,
             addresses: [`${nic.address}/${nic.prefix}`],
         };
+        // gateway4, not `routes: [{to: default}]`: cloud-init 22.4 (Debian 12) rejects `default`,
+        // and its eni renderer turns routes into `post-up route add`, a command Debian no
+        // longer installs; gateway4 becomes ifupdown's own `gateway` line.
         if (nic.gateway !== undefined) {
-            eth.routes = [{ to: "default", via: nic.gateway }];
+            eth.gateway4 = nic.gateway;
         }
         if (nic.dns.length > 0) {
             eth.nameservers = { addresses: nic.dns, search: [searchDomain] };
@@ -86,14 +92,28 @@ export function renderNetworkConfig(nics: NicSpec[], searchDomain: string): stri
 }
 
 /**
- * NoCloud meta-data. The instance-id carries a digest of the VM's cloud-init, so a VM whose
- * cloud-init changed is a new instance to cloud-init as well as to libvirt.
+ * NoCloud meta-data. The instance-id carries the node's identity digest: a rebuilt VM is a
+ * new instance to cloud-init, while a running VM whose cloud-init disk was refreshed for a
+ * site-wide change (key, DNS) is not, so cloud-init does not re-run on its next boot.
  */
-export function renderMetaData(hostname: string, digest: string): string {
-    return YAML.stringify({ "instance-id": `${hostname}-${digest}`, "local-hostname": hostname }, yamlOptions);
+export function renderMetaData(hostname: string, identity: string): string {
+    return YAML.stringify({ "instance-id": `${hostname}-${identity}`, "local-hostname": hostname }, yamlOptions);
 }
 
-/** Short, stable digest of the documents that define a VM's first boot. */
+const digest = (text: string): string => createHash("sha256").update(text).digest("hex").slice(0, 12);
+
+/** Short, stable digest of the documents on a cloud-init disk. */
 export function cloudInitDigest(userData: string, networkConfig: string): string {
-    return createHash("sha256").update(userData).update("\u0000").update(networkConfig).digest("hex").slice(0, 12);
+    return digest(`${userData}\u0000${networkConfig}`);
+}
+
+/**
+ * What a VM is built as, beyond what libvirt already replaces it for (size, image): its
+ * name, its NICs and addresses, and the operator's rebuild counter. Site-wide settings
+ * (login key, DNS, gateway) are left out on purpose: a change there must not rebuild every
+ * VM of the site at once; running VMs get it through remote commands.
+ */
+export function identityDigest(node: NodeSpec): string {
+    const nics = node.nics.map((n) => [n.network, n.bridge, n.mac, `${n.address}/${n.prefix}`]);
+    return digest(JSON.stringify([node.hostname, node.rebuild, nics]));
 }

@@ -2,9 +2,9 @@ import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeSpec } from "../../stacks";
 import { Hypervisor } from "../hypervisor";
-import { cloudInitDigest, renderMetaData, renderNetworkConfig, renderUserData, WriteFile } from "./cloudinit";
+import { cloudInitDigest, identityDigest, renderMetaData, renderNetworkConfig, renderUserData, WriteFile } from "./cloudinit";
 
-export { cloudInitDigest, renderMetaData, renderNetworkConfig, renderUserData } from "./cloudinit";
+export { cloudInitDigest, identityDigest, renderMetaData, renderNetworkConfig, renderUserData } from "./cloudinit";
 export type { UserDataInput, WriteFile } from "./cloudinit";
 
 const GiB = 1024 ** 3;
@@ -22,7 +22,10 @@ export interface RenderedCloudInit {
     userData: string;
     networkConfig: string;
     metaData: string;
+    /** Digest of user-data and network-config: names the cloud-init disk. */
     digest: string;
+    /** Digest of the node's identity: rebuilds the VM when it changes. */
+    identity: string;
 }
 
 export function renderCloudInit(args: Omit<VirtualMachineArgs, "hypervisor">): RenderedCloudInit {
@@ -35,8 +38,8 @@ export function renderCloudInit(args: Omit<VirtualMachineArgs, "hypervisor">): R
         writeFiles: args.writeFiles,
     });
     const networkConfig = renderNetworkConfig(node.nics, args.domain);
-    const digest = cloudInitDigest(userData, networkConfig);
-    return { userData, networkConfig, metaData: renderMetaData(node.hostname, digest), digest };
+    const identity = identityDigest(node);
+    return { userData, networkConfig, metaData: renderMetaData(node.hostname, identity), digest: cloudInitDigest(userData, networkConfig), identity };
 }
 
 /**
@@ -47,9 +50,11 @@ export function renderCloudInit(args: Omit<VirtualMachineArgs, "hypervisor">): R
  * because their libvirt names are fixed):
  * - vcpu, memory: libvirt forces a new domain;
  * - disk size, image, hypervisor: a new root volume (every Volume input forces replacement);
- * - anything in its cloud-init (user, key, addresses, MACs, files): cloud-init runs once per
- *   instance, so an in-place update would leave the guest unchanged while the plan said
- *   otherwise. The root volume carries the cloud-init digest as its replacement trigger.
+ * - its identity (addresses, MACs, bridges, the `rebuild` counter): cloud-init applies
+ *   network-config once per instance, so an in-place update would not reach the guest.
+ *   The root volume carries the identity digest as its replacement trigger.
+ * Site-wide cloud-init content (login key, DNS, gateway, files) only refreshes the cloud-init
+ * disk: new and rebuilt VMs boot with it; running VMs get such changes by remote commands.
  */
 export class VirtualMachine extends pulumi.ComponentResource {
     public readonly node: NodeSpec;
@@ -74,7 +79,7 @@ export class VirtualMachine extends pulumi.ComponentResource {
                 format: "qcow2",
                 size: node.diskGiB * GiB,
             },
-            { ...child, deleteBeforeReplace: true, replacementTrigger: this.cloudInit.digest },
+            { ...child, deleteBeforeReplace: true, replacementTrigger: this.cloudInit.identity },
         );
 
         // The digest in the name lets a new disk be written next to the old one, so no
