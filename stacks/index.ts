@@ -1,6 +1,6 @@
 export { ConfigError, loadSiteConfig, readStackConfig } from "./load";
 export { profiles } from "./profiles";
 export { allNodes } from "./types";
-export type { NicSpec, NodeSpec, Role, SiteConfig } from "./types";
+export type { ClusterConfig, NicSpec, NodeSpec, Role, SiteConfig } from "./types";
 export { formatIssues, resolveSite } from "./validate";
 export type { ConfigIssue, StackConfigInput } from "./validate";

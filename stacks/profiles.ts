@@ -3,7 +3,7 @@
  * site; the stack's `kvm-k8s:site` overrides only what differs (objects merge key by key,
  * lists and scalars replace, null removes), so a new site is one short YAML file.
  */
-import { ProfileName, SiteInput, SizeInput } from "./schema";
+import { ClusterInput, ProfileName, SiteInput, SizeInput } from "./schema";
 
 type Role = "director" | "master" | "worker";
 
@@ -22,6 +22,19 @@ export interface Profile {
     /** A complete site, before the stack's overrides. Values are plain data: no secrets here. */
     site: SiteInput;
 }
+
+/** What both profiles share: pinned versions and the upstream locations of what nodes install. */
+const clusterDefaults: Omit<ClusterInput, "endpoint" | "ntpServers" | "airGapped" | "kubelet"> = {
+    kubernetesVersion: "1.31.4",
+    podSubnet: "10.244.0.0/16",
+    serviceSubnet: "10.96.0.0/12",
+    certSANs: [],
+    aptRepository: "https://pkgs.k8s.io/core:/stable:/v{minor}/deb/",
+    registry: { port: 5000, user: "kvmk8s", mirrorImages: [] },
+    kubeVip: { image: "ghcr.io/kube-vip/kube-vip:v0.8.9" },
+    calico: { operatorManifest: "https://raw.githubusercontent.com/projectcalico/calico/v3.29.1/manifests/tigera-operator.yaml" },
+    helm: { version: "v3.16.3", url: "https://get.helm.sh/helm-v3.16.3-linux-amd64.tar.gz" },
+};
 
 const debianCloudImage = "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2";
 
@@ -58,6 +71,18 @@ const dev: Profile = {
         director: { name: "director", hypervisor: "hv1", addresses: { internal: "192.168.100.10" } },
         masters: [{ name: "master-1", hypervisor: "hv1", addresses: { internal: "192.168.100.11" } }],
         workers: [{ name: "worker-1", hypervisor: "hv1", addresses: { internal: "192.168.100.21" } }],
+        cluster: {
+            ...clusterDefaults,
+            // one master: the endpoint is its address, no VIP
+            endpoint: { port: 6443 },
+            ntpServers: ["0.debian.pool.ntp.org", "1.debian.pool.ntp.org"],
+            airGapped: false,
+            kubelet: {
+                systemReserved: { cpu: "250m", memory: "512Mi" },
+                kubeReserved: { cpu: "250m", memory: "512Mi" },
+                evictionHard: { "memory.available": "200Mi", "nodefs.available": "10%" },
+            },
+        },
     },
 };
 
@@ -113,6 +138,42 @@ const prod: Profile = {
             hypervisor: `svc-${3 + i}`,
             addresses: referenceAddresses(20 + i),
         })),
+        cluster: {
+            ...clusterDefaults,
+            endpoint: { vip: "10.20.0.5", network: "services", port: 6443 },
+            // the site's own time source: reference sites have no route to public NTP
+            ntpServers: ["10.10.0.1"],
+            airGapped: true,
+            registry: {
+                port: 5000,
+                user: "kvmk8s",
+                // what kubeadm 1.31.4, kube-vip and Calico 3.29.1 pull; copied in by the director
+                mirrorImages: [
+                    "registry.k8s.io/kube-apiserver:v1.31.4",
+                    "registry.k8s.io/kube-controller-manager:v1.31.4",
+                    "registry.k8s.io/kube-scheduler:v1.31.4",
+                    "registry.k8s.io/kube-proxy:v1.31.4",
+                    "registry.k8s.io/coredns/coredns:v1.11.3",
+                    "registry.k8s.io/pause:3.10",
+                    "registry.k8s.io/etcd:3.5.15-0",
+                    "ghcr.io/kube-vip/kube-vip:v0.8.9",
+                    "quay.io/tigera/operator:v1.36.2",
+                    "docker.io/calico/cni:v3.29.1",
+                    "docker.io/calico/node:v3.29.1",
+                    "docker.io/calico/kube-controllers:v3.29.1",
+                    "docker.io/calico/typha:v3.29.1",
+                    "docker.io/calico/pod2daemon-flexvol:v3.29.1",
+                    "docker.io/calico/csi:v3.29.1",
+                    "docker.io/calico/node-driver-registrar:v3.29.1",
+                    "docker.io/calico/apiserver:v3.29.1",
+                ],
+            },
+            kubelet: {
+                systemReserved: { cpu: "500m", memory: "1Gi", "ephemeral-storage": "2Gi" },
+                kubeReserved: { cpu: "500m", memory: "1Gi", "ephemeral-storage": "2Gi" },
+                evictionHard: { "memory.available": "500Mi", "nodefs.available": "10%", "imagefs.available": "15%" },
+            },
+        },
     },
 };
 

@@ -114,6 +114,65 @@ export const accessSchema = z.strictObject({
     }),
 });
 
+const quantity = z.string().regex(/^\d+(\.\d+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|%)?$/, {
+    error: "must be a Kubernetes quantity, e.g. '500m', '1Gi' or '10%'",
+});
+
+/** Kubernetes and the services around it. */
+export const clusterSchema = z.strictObject({
+    /** Pinned Kubernetes version, e.g. `1.31.4`; kubelet, kubeadm and kubectl are held at it. */
+    kubernetesVersion: z.string().regex(/^1\.\d+\.\d+$/, {
+        error: "must be a full Kubernetes version such as '1.31.4' (no 'v' prefix, no ranges)",
+    }),
+    /**
+     * The control-plane endpoint. With `vip`, kube-vip holds that address on the masters'
+     * interface of `network`; without, the endpoint is the first master's node address
+     * (a single-master cluster).
+     */
+    endpoint: z.strictObject({
+        vip: ipv4.optional(),
+        network: z.string().min(1).optional(),
+        port: z.int().min(1).max(65535),
+    }),
+    /** Calico IP pool and kubeadm pod subnet. */
+    podSubnet: z.cidrv4({ error: "must be an IPv4 CIDR, e.g. '10.244.0.0/16'" }),
+    serviceSubnet: z.cidrv4({ error: "must be an IPv4 CIDR, e.g. '10.96.0.0/12'" }),
+    /** Extra names or addresses for the API server certificate. */
+    certSANs: z.array(z.string().min(1)),
+    /** NTP servers for chrony on every node; the distribution's pool is turned off. */
+    ntpServers: z.array(z.string().min(1)).min(1, { error: "list at least one NTP server" }),
+    /** Kubernetes apt repository; `{minor}` becomes e.g. `1.31`. A mirror for air-gapped sites. */
+    aptRepository: z.string().regex(/^https?:\/\/\S+$/, { error: "must be an http(s) URL, e.g. 'https://pkgs.k8s.io/core:/stable:/v{minor}/deb/'" }),
+    /**
+     * Nodes pull every image through the director registry, and kubeadm's images come from
+     * it (imageRepository). The registry is filled with `registry.mirrorImages`.
+     */
+    airGapped: z.boolean({ error: "must be true or false" }),
+    registry: z.strictObject({
+        port: z.int().min(1).max(65535),
+        user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "must be a user name, e.g. 'kvmk8s'" }),
+        /** Images the director copies into its registry (skopeo), e.g. `registry.k8s.io/pause:3.10`. */
+        mirrorImages: z.array(z.string().regex(/^[a-z0-9.-]+(:\d+)?\/[^\s:@]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, { error: "must be a full image reference with registry and tag, e.g. 'registry.k8s.io/pause:3.10'" })),
+    }),
+    /** Kubelet reservations so pods cannot starve what else runs on the VM. */
+    kubelet: z.strictObject({
+        systemReserved: z.partialRecord(z.enum(["cpu", "memory", "ephemeral-storage", "pid"]), quantity),
+        kubeReserved: z.partialRecord(z.enum(["cpu", "memory", "ephemeral-storage", "pid"]), quantity),
+        evictionHard: z.partialRecord(z.enum(["memory.available", "nodefs.available", "nodefs.inodesFree", "imagefs.available", "pid.available"]), quantity),
+    }),
+    kubeVip: z.strictObject({ image: z.string().min(1) }),
+    calico: z.strictObject({
+        /** URL or absolute path (on the director) of the tigera-operator manifest. */
+        operatorManifest: z.string().regex(/^(https?:\/\/|\/)\S+$/, { error: "must be an http(s) URL or an absolute path on the director" }),
+    }),
+    helm: z.strictObject({
+        version: z.string().regex(/^v\d+\.\d+\.\d+$/, { error: "must be a Helm release tag, e.g. 'v3.16.3'" }),
+        url: z.string().regex(/^https?:\/\/\S+$/, { error: "must be an http(s) URL of the Helm tarball" }),
+    }),
+});
+
+export type ClusterInput = z.infer<typeof clusterSchema>;
+
 export const siteSchema = z.strictObject({
     /** Site name, prefix of every VM and volume name; short so hostnames stay readable. */
     name: z.string().regex(/^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/, {
@@ -139,6 +198,7 @@ export const siteSchema = z.strictObject({
     director: nodeSchema,
     masters: z.array(nodeSchema),
     workers: z.array(nodeSchema),
+    cluster: clusterSchema,
 });
 
 export type SiteInput = z.infer<typeof siteSchema>;

@@ -3,7 +3,7 @@
  * effective size, image and NICs, so components never look at defaults or profiles.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { NetworkInput, ProfileName } from "./schema";
+import { ClusterInput, NetworkInput, ProfileName } from "./schema";
 
 export type Role = "director" | "master" | "worker";
 
@@ -39,6 +39,27 @@ export interface NodeSpec {
     rebuild: number;
 }
 
+export interface ClusterConfig extends Omit<ClusterInput, "endpoint" | "aptRepository" | "registry"> {
+    /** Minor version, e.g. 31 for 1.31.4. */
+    minor: number;
+    endpoint: {
+        /** Address clients use: the VIP, or the single master's node address. */
+        host: string;
+        port: number;
+        /** Set when kube-vip holds the endpoint; `network` then names the masters' interface. */
+        vip?: string;
+        network?: string;
+    };
+    /** Apt repository with `{minor}` filled in. */
+    aptRepository: string;
+    registry: ClusterInput["registry"] & {
+        /** `registry.<domain>`: the name nodes use, mapped to the director in /etc/hosts. */
+        host: string;
+        /** The director's node-network address. */
+        address: string;
+    };
+}
+
 export interface SiteConfig {
     profile: ProfileName;
     name: string;
@@ -57,6 +78,7 @@ export interface SiteConfig {
     director: NodeSpec;
     masters: NodeSpec[];
     workers: NodeSpec[];
+    cluster: ClusterConfig;
 }
 
 /** Director first, then masters, then workers: the order every list of VMs follows. */

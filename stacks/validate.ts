@@ -20,7 +20,7 @@ import {
     siteSchema,
     SiteInput,
 } from "./schema";
-import { NicSpec, NodeSpec, Role, SiteConfig } from "./types";
+import { ClusterConfig, NicSpec, NodeSpec, Role, SiteConfig } from "./types";
 
 export const CONFIG_NAMESPACE = "kvm-k8s";
 
@@ -155,7 +155,7 @@ function soundParts(merged: Record<string, unknown>): SoundParts {
             parts.nodes.push({ role, path: [key, index], node: value });
         }
     }
-    for (const key of ["name", "domain", "nodeNetwork", "storagePool", "images", "access", "sizes"] as const) {
+    for (const key of ["name", "domain", "nodeNetwork", "storagePool", "images", "access", "sizes", "cluster"] as const) {
         const parsed = siteSchema.shape[key].safeParse(merged[key]);
         if (parsed.success) {
             Object.assign(parts.site, { [key]: parsed.data });
@@ -348,6 +348,92 @@ function checkNodes(siteName: string | undefined, parts: SoundParts, issues: Con
     }
 }
 
+/** Kubernetes minors whose kubeadm API this program renders (v1beta3 up to 1.30, v1beta4 from 1.31). */
+export const SUPPORTED_MINORS = { from: 29, to: 34 };
+
+function checkCluster(parts: SoundParts, issues: ConfigIssue[]): void {
+    const cluster = parts.site.cluster;
+    if (cluster === undefined) {
+        return;
+    }
+    const minor = Number(cluster.kubernetesVersion.split(".")[1]);
+    if (minor < SUPPORTED_MINORS.from || minor > SUPPORTED_MINORS.to) {
+        issues.push({
+            path: sitePath("cluster", "kubernetesVersion"),
+            message: `${cluster.kubernetesVersion} is not supported; use a 1.${SUPPORTED_MINORS.from} to 1.${SUPPORTED_MINORS.to} release`,
+        });
+    }
+    const networks = new Map(parts.networks.map((n) => [n.name, n]));
+    const masters = parts.nodes.filter((n) => n.role === "master");
+    const { vip, network } = cluster.endpoint;
+    if (vip === undefined) {
+        if (masters.length > 1) {
+            issues.push({
+                path: sitePath("cluster", "endpoint", "vip"),
+                message: `missing; ${masters.length} masters need a virtual IP (held by kube-vip) as the control-plane endpoint, e.g. an unused address of the services network`,
+            });
+        }
+    } else if (network === undefined) {
+        issues.push({ path: sitePath("cluster", "endpoint", "network"), message: "missing; name the network the VIP lives on, e.g. 'services'" });
+    } else if (!parts.networkNames.has(network)) {
+        issues.push({ path: sitePath("cluster", "endpoint", "network"), message: `'${network}' is not a network of this site; use one of ${[...parts.networkNames].join(", ")}` });
+    } else {
+        const net = networks.get(network);
+        if (net !== undefined && !cidrContains(net.cidr, vip)) {
+            issues.push({ path: sitePath("cluster", "endpoint", "vip"), message: `${vip} is outside the ${network} network (${net.cidr}); pick an unused address inside it` });
+        } else if (net !== undefined && (isReservedInCidr(net.cidr, vip) || vip === net.gateway)) {
+            issues.push({ path: sitePath("cluster", "endpoint", "vip"), message: `${vip} is the network, broadcast or gateway address of ${net.cidr}; pick an unused host address` });
+        }
+        for (const { path, node } of parts.nodes) {
+            for (const [netName, address] of Object.entries(node.addresses)) {
+                if (address === vip) {
+                    issues.push({ path: sitePath("cluster", "endpoint", "vip"), message: `${vip} is the address of ${sitePath(...path, "addresses", netName)}; the VIP must be unused` });
+                }
+            }
+        }
+        for (const { path, node } of masters) {
+            if (!has(node.addresses, network)) {
+                issues.push({ path: sitePath(...path, "addresses", network), message: `missing; kube-vip announces the VIP from every master's '${network}' interface` });
+            }
+        }
+    }
+    const ranges: [string, string][] = [
+        ["podSubnet", cluster.podSubnet],
+        ["serviceSubnet", cluster.serviceSubnet],
+    ];
+    for (const [key, cidr] of ranges) {
+        if (hasHostBits(cidr)) {
+            const { network: start, prefix } = parseCidr(cidr);
+            issues.push({ path: sitePath("cluster", key), message: `'${cidr}' has host bits set; use '${intToIp(start)}/${prefix}'` });
+        }
+        for (const net of parts.networks) {
+            if (cidrsOverlap(cidr, net.cidr)) {
+                issues.push({ path: sitePath("cluster", key), message: `${cidr} overlaps network '${net.name}' (${net.cidr}); pick a range no site network uses` });
+            }
+        }
+    }
+    if (cidrsOverlap(cluster.podSubnet, cluster.serviceSubnet)) {
+        issues.push({ path: sitePath("cluster", "serviceSubnet"), message: `${cluster.serviceSubnet} overlaps the pod subnet ${cluster.podSubnet}; give services their own range` });
+    }
+}
+
+function resolveCluster(site: SiteInput): ClusterConfig {
+    const { cluster } = site;
+    const minor = Number(cluster.kubernetesVersion.split(".")[1]);
+    const firstMaster = site.masters[0];
+    return {
+        ...cluster,
+        minor,
+        endpoint: {
+            host: cluster.endpoint.vip ?? firstMaster.addresses[site.nodeNetwork],
+            port: cluster.endpoint.port,
+            ...(cluster.endpoint.vip !== undefined ? { vip: cluster.endpoint.vip, network: cluster.endpoint.network } : {}),
+        },
+        aptRepository: cluster.aptRepository.split("{minor}").join(`1.${minor}`),
+        registry: { ...cluster.registry, host: `registry.${site.domain}`, address: site.director.addresses[site.nodeNetwork] },
+    };
+}
+
 function checkPrivateKey(key: StackConfigInput["sshPrivateKey"], issues: ConfigIssue[]): void {
     const path = configPath("sshPrivateKey");
     const setIt = `pulumi config set --secret ${CONFIG_NAMESPACE}:sshPrivateKey < ~/.ssh/<key>`;
@@ -424,6 +510,7 @@ export function resolveSite(input: StackConfigInput): ResolveResult {
     checkMasters(merged, profileName as ProfileName, profile, parts, issues);
     checkSizes(profileName as ProfileName, profile, parts, issues);
     checkNodes(parts.site.name, parts, issues);
+    checkCluster(parts, issues);
     checkPrivateKey(input.sshPrivateKey, issues);
 
     if (issues.length > 0 || !parsed.success) {
@@ -449,6 +536,7 @@ export function resolveSite(input: StackConfigInput): ResolveResult {
             director: resolveNode(site, "director", site.director),
             masters: site.masters.map((n) => resolveNode(site, "master", n)),
             workers: site.workers.map((n) => resolveNode(site, "worker", n)),
+            cluster: resolveCluster(site),
         },
     };
 }

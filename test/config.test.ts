@@ -132,7 +132,10 @@ describe("site configuration", () => {
         it("dev allows several masters on its one hypervisor", () => {
             const input = stackInput("dev");
             (input.site as Site).masters = [11, 12, 13].map((h, i) => ({ name: `master-${i + 1}`, hypervisor: "hv1", addresses: { internal: `192.168.100.${h}` } }));
-            assert.ok(resolveSite(input).ok);
+            (input.site as Site).cluster = { endpoint: { vip: "192.168.100.5", network: "internal" } };
+            const resolved = resolveSite(input);
+            assert.ok(resolved.ok, resolved.ok ? "" : JSON.stringify(resolved.issues));
+            assert.deepStrictEqual(resolved.site.cluster.endpoint, { host: "192.168.100.5", port: 6443, vip: "192.168.100.5", network: "internal" });
         });
     });
 
@@ -159,6 +162,18 @@ describe("site configuration", () => {
             { what: "seven masters", stack: "dev", edit: (s) => (s.masters = [1, 2, 3, 4, 5, 6, 7].map((i) => ({ name: `master-${i}`, hypervisor: "hv1", addresses: { internal: `192.168.100.${10 + i}` } }))), path: "kvm-k8s:site.masters", says: "7 given; use 3 or 5" },
             { what: "a MAC for a network the VM is not on", stack: "dev", edit: (s) => (s.director = { macs: { storage: "52:54:00:aa:bb:cc" } }), path: "kvm-k8s:site.director.macs.storage", says: "this VM has no address on 'storage'" },
             { what: "memory below the minimum on one node", stack: "prod", edit: (s) => (s.workers = [{ name: "worker-1", hypervisor: "svc-4", addresses: { internal: "10.10.0.21" }, memoryMiB: 3072 }]), path: "kvm-k8s:site.workers[0].memoryMiB", says: "3072 is below the prod minimum for a worker; use at least 4096 MiB" },
+            { what: "a VIP outside the services network", stack: "prod", edit: (s) => (s.cluster = { endpoint: { vip: "10.10.0.5" } }), path: "kvm-k8s:site.cluster.endpoint.vip", says: "10.10.0.5 is outside the services network (10.20.0.0/24); pick an unused address inside it" },
+            { what: "a VIP that a VM already uses", stack: "prod", edit: (s) => (s.cluster = { endpoint: { vip: "10.20.0.21" } }), path: "kvm-k8s:site.cluster.endpoint.vip", says: "is the address of kvm-k8s:site.workers[0].addresses.services" },
+            { what: "three masters without a VIP", stack: "prod", edit: (s) => (s.cluster = { endpoint: { vip: null, network: null } }), path: "kvm-k8s:site.cluster.endpoint.vip", says: "3 masters need a virtual IP" },
+            { what: "a master without an address on the VIP network", stack: "prod", edit: (s) => { s.masters = prodMasters(["svc-1", "svc-2", "svc-3"]); delete s.masters[1].addresses.services; }, path: "kvm-k8s:site.masters[1].addresses.services", says: "kube-vip announces the VIP" },
+            { what: "a pod CIDR overlapping a site network", stack: "prod", edit: (s) => (s.cluster = { podSubnet: "10.0.0.0/8" }), path: "kvm-k8s:site.cluster.podSubnet", says: "10.0.0.0/8 overlaps network 'internal' (10.10.0.0/24)" },
+            { what: "a service CIDR overlapping the pod CIDR", stack: "dev", edit: (s) => (s.cluster = { serviceSubnet: "10.244.128.0/20" }), path: "kvm-k8s:site.cluster.serviceSubnet", says: "overlaps the pod subnet 10.244.0.0/16" },
+            { what: "a Kubernetes version with a v prefix", stack: "dev", edit: (s) => (s.cluster = { kubernetesVersion: "v1.31.4" }), path: "kvm-k8s:site.cluster.kubernetesVersion", says: "must be a full Kubernetes version such as '1.31.4'" },
+            { what: "a Kubernetes minor without a version", stack: "dev", edit: (s) => (s.cluster = { kubernetesVersion: "1.31" }), path: "kvm-k8s:site.cluster.kubernetesVersion", says: "no 'v' prefix, no ranges" },
+            { what: "an unsupported Kubernetes minor", stack: "dev", edit: (s) => (s.cluster = { kubernetesVersion: "1.27.9" }), path: "kvm-k8s:site.cluster.kubernetesVersion", says: "1.27.9 is not supported; use a 1.29 to 1.34 release" },
+            { what: "a kubelet reservation that is not a quantity", stack: "dev", edit: (s) => (s.cluster = { kubelet: { systemReserved: { memory: "lots" } } }), path: "kvm-k8s:site.cluster.kubelet.systemReserved.memory", says: "Kubernetes quantity" },
+            { what: "an unknown kubelet reservation resource", stack: "dev", edit: (s) => (s.cluster = { kubelet: { kubeReserved: { gpu: "1" } } }), path: "kvm-k8s:site.cluster.kubelet.kubeReserved.gpu", says: "unknown key" },
+            { what: "a mirror image without a registry", stack: "dev", edit: (s) => (s.cluster = { registry: { mirrorImages: ["nginx:1.27"] } }), path: "kvm-k8s:site.cluster.registry.mirrorImages[0]", says: "full image reference" },
             { what: "a negative rebuild counter", stack: "dev", edit: (s) => (s.director = { rebuild: -1 }), path: "kvm-k8s:site.director.rebuild", says: "must be 0 or more; bump it by one" },
             { what: "duplicate node names", stack: "prod", edit: (s) => (s.workers = [{ name: "worker-1", hypervisor: "svc-4", addresses: { internal: "10.10.0.21" } }, { name: "worker-1", hypervisor: "svc-5", addresses: { internal: "10.10.0.22" } }]), path: "kvm-k8s:site.workers[1].name", says: "is also the name of kvm-k8s:site.workers[0]" },
             { what: "a worker named like a master", stack: "dev", edit: (s) => (s.workers = [{ name: "master-1", hypervisor: "hv1", addresses: { internal: "192.168.100.21" } }]), path: "kvm-k8s:site.workers[0].name", says: "is also the name of kvm-k8s:site.masters[0]" },
