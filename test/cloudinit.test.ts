@@ -7,6 +7,9 @@ import * as YAML from "yaml";
 import { renderCloudInit, renderNetworkConfig, renderUserData } from "../components/vm";
 import { allNodes } from "../stacks";
 import { ROOT, stackSite } from "./fixtures";
+import { mockHostKey } from "./harness";
+
+const hostKeyOf = (hostname: string) => mockHostKey(`${hostname}-host-key`);
 
 const GOLDEN = path.join(ROOT, "test", "golden");
 
@@ -35,7 +38,7 @@ function pyYamlLoad(text: string): unknown {
 const everyNode = () =>
     (["dev", "prod"] as const).flatMap((stack) => {
         const site = stackSite(stack);
-        return allNodes(site).map((node) => ({ stack, site, node, rendered: renderCloudInit({ node, access: site.access, domain: site.domain }) }));
+        return allNodes(site).map((node) => ({ stack, site, node, rendered: renderCloudInit({ node, access: site.access, domain: site.domain }, hostKeyOf(node.hostname)) }));
     });
 
 describe("cloud-init documents", () => {
@@ -44,7 +47,7 @@ describe("cloud-init documents", () => {
             it(`${stack} ${nodeName}: user-data, network-config and meta-data are unchanged`, () => {
                 const site = stackSite(stack);
                 const node = allNodes(site).find((n) => n.name === nodeName)!;
-                const rendered = renderCloudInit({ node, access: site.access, domain: site.domain });
+                const rendered = renderCloudInit({ node, access: site.access, domain: site.domain }, hostKeyOf(node.hostname));
                 assertGolden(`${stack}-${nodeName}.user-data.yaml`, rendered.userData);
                 assertGolden(`${stack}-${nodeName}.network-config.yaml`, rendered.networkConfig);
                 assertGolden(`${stack}-${nodeName}.meta-data.yaml`, rendered.metaData);
@@ -60,6 +63,10 @@ describe("cloud-init documents", () => {
                 assert.strictEqual(doc.hostname, node.hostname);
                 assert.strictEqual(doc.fqdn, node.fqdn);
                 assert.strictEqual(doc.ssh_pwauth, false);
+                // the pinned host key, and no other key type sshd could offer instead
+                assert.deepStrictEqual(doc.ssh_keys, { ed25519_private: hostKeyOf(node.hostname).privateKey, ed25519_public: hostKeyOf(node.hostname).publicKey.trim() });
+                assert.deepStrictEqual(doc.ssh_genkeytypes, ["ed25519"]);
+                assert.strictEqual(doc.ssh_deletekeys, true);
                 assert.strictEqual(doc.disable_root, true);
                 assert.deepStrictEqual(doc.users, [
                     {
@@ -80,6 +87,7 @@ describe("cloud-init documents", () => {
                 fqdn: "h.example",
                 user: "ops",
                 publicKey: "ssh-ed25519 AAAA x",
+                hostKey: hostKeyOf("h"),
                 writeFiles: [{ path: "/etc/kvm-k8s/role", content: "yes\n", permissions: "0640" }],
             });
             const doc = pyYamlLoad(userData) as { write_files: Record<string, unknown>[] };
@@ -188,7 +196,7 @@ describe("cloud-init documents", () => {
         it("the instance-id follows the node's identity (addresses, rebuild counter), not site-wide content", () => {
             const site = stackSite("dev");
             const node = site.workers[0];
-            const render = (n = node, access = site.access) => renderCloudInit({ node: n, access, domain: site.domain });
+            const render = (n = node, access = site.access) => renderCloudInit({ node: n, access, domain: site.domain }, hostKeyOf(node.hostname));
             const base = render();
             assert.strictEqual(render().metaData, base.metaData, "not deterministic");
             const moved = render({ ...node, nics: node.nics.map((n) => ({ ...n, address: "192.168.100.99" })) });

@@ -10,9 +10,13 @@ function runIndex(stack: string): { status: number | null; stdout: string; stder
     const file = readStackFile(stack);
     const script = `
         const pulumi = require("@pulumi/pulumi");
+        const { mockOutputs } = require("./test/harness");
         const types = new Map();
         pulumi.runtime.setMocks({
-            newResource: (a) => { types.set(a.type, (types.get(a.type) || 0) + 1); return { id: a.name + "-id", state: a.inputs }; },
+            newResource: (a) => {
+                types.set(a.type, (types.get(a.type) || 0) + 1);
+                return { id: a.name + "-id", state: { ...a.inputs, ...mockOutputs(a.type, a.name) } };
+            },
             call: () => ({}),
         }, "kvm-k8s", ${JSON.stringify(stack)}, false).then(() => {
             const m = require("./index.ts");

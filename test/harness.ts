@@ -2,11 +2,62 @@
  * Runs program code under Pulumi mocks and records every registration request as the
  * engine would receive it: type, name, parent, provider, dependencies, options, inputs.
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+/**
+ * Every secret the mocked providers make contains this, so a test can search the whole
+ * recording for plain-text copies of any of them.
+ */
+export const MOCK_SECRET = "MOCKSECRET";
+
+/** The host key the mocked tls provider makes for the PrivateKey named `name`. */
+export function mockHostKey(name: string): { privateKey: string; publicKey: string } {
+    return {
+        privateKey: `-----BEGIN OPENSSH PRIVATE KEY-----\n${MOCK_SECRET}${Buffer.from(name).toString("base64")}\n-----END OPENSSH PRIVATE KEY-----\n`,
+        publicKey: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5${Buffer.from(name).toString("base64").replace(/=/g, "")}\n`,
+    };
+}
+
+/** A fixed CA certificate (test/fixtures/ca.crt) so the kubeadm CA hash can be checked. */
+export const MOCK_CA_CERT = fs.readFileSync(path.join(__dirname, "fixtures", "ca.crt"), "utf8");
+
+/** What the mocked providers compute, beyond echoing inputs; deterministic per name. */
+export function mockOutputs(type: string, name: string): Record<string, unknown> {
+    const tag = `${MOCK_SECRET}-${name}`;
+    switch (type) {
+        case "tls:index/privateKey:PrivateKey": {
+            const key = mockHostKey(name);
+            return {
+                privateKeyOpenssh: key.privateKey,
+                privateKeyPem: `-----BEGIN PRIVATE KEY-----\n${tag}\n-----END PRIVATE KEY-----\n`,
+                publicKeyOpenssh: key.publicKey,
+                publicKeyPem: `-----BEGIN PUBLIC KEY-----\n${name}\n-----END PUBLIC KEY-----\n`,
+            };
+        }
+        case "tls:index/selfSignedCert:SelfSignedCert":
+            return { certPem: MOCK_CA_CERT };
+        case "tls:index/locallySignedCert:LocallySignedCert":
+            return { certPem: `-----BEGIN CERTIFICATE-----\ncert-${name}\n-----END CERTIFICATE-----\n` };
+        case "tls:index/certRequest:CertRequest":
+            return { certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\ncsr-${name}\n-----END CERTIFICATE REQUEST-----\n` };
+        case "random:index/randomString:RandomString":
+        case "random:index/randomPassword:RandomPassword":
+            return { result: `${MOCK_SECRET.toLowerCase()}${Buffer.from(name).toString("hex")}`.slice(0, 16).padEnd(16, "0") };
+        case "random:index/randomId:RandomId":
+            return { hex: `${Buffer.from(tag).toString("hex")}`.slice(0, 64).padEnd(64, "0") };
+        case "command:remote:Command":
+            return { stdout: `stdout-of-${name}`, stderr: "" };
+        default:
+            return {};
+    }
+}
 
 export interface Registration {
     type: string;
@@ -23,6 +74,8 @@ export interface Registration {
     ignoreChanges: string[];
     /** The replacement trigger as serialized on the wire, or undefined. */
     replacementTrigger: unknown;
+    additionalSecretOutputs: string[];
+    deletedWith: string;
     /** Inputs with secrets unwrapped, as a provider would see them. */
     inputs: Record<string, unknown>;
     /** Inputs exactly as serialized, secrets still wrapped in their signature objects. */
@@ -41,6 +94,8 @@ interface RegisterRequest {
     getReplaceonchangesList(): string[];
     getIgnorechangesList(): string[];
     getReplacementTrigger(): { toJavaScript(): unknown } | undefined;
+    getAdditionalsecretoutputsList(): string[];
+    getDeletedwith(): string;
     getObject(): { toJavaScript(): Record<string, unknown> };
 }
 
@@ -67,7 +122,10 @@ export class RecordingMonitor extends MockMonitor {
 
     constructor() {
         super({
-            newResource: (args) => ({ id: args.custom ? `${args.name}-id` : undefined, state: args.inputs }),
+            newResource: (args) => ({
+                id: args.custom ? `${args.name}-id` : undefined,
+                state: { ...args.inputs, ...mockOutputs(args.type, args.name) },
+            }),
             call: () => ({}),
         });
     }
@@ -78,7 +136,20 @@ export class RecordingMonitor extends MockMonitor {
             const wireInputs = req.getObject().toJavaScript();
             await super.registerResource(req, (err: unknown, response: unknown) => {
                 if (!err) {
-                    const urn = (response as { getUrn(): string }).getUrn();
+                    const secretOutputs = req.getAdditionalsecretoutputsList();
+                    const res = response as { getUrn(): string; getObject(): { toJavaScript(): Record<string, unknown> }; setObject(o: unknown): void };
+                    // The engine, not the SDK, wraps additionalSecretOutputs (the providers'
+                    // schemas list their secret outputs there): do what it does.
+                    if (secretOutputs.length > 0) {
+                        const state = res.getObject().toJavaScript();
+                        for (const key of secretOutputs) {
+                            if (key in state && !(typeof state[key] === "object" && state[key] !== null && SECRET_SIG in (state[key] as object))) {
+                                state[key] = { [SECRET_SIG]: SECRET_VALUE, value: state[key] };
+                            }
+                        }
+                        res.setObject(Struct.fromJavaScript(state as never));
+                    }
+                    const urn = res.getUrn();
                     this.registrations.push({
                         type: req.getType(),
                         name: req.getName(),
@@ -92,6 +163,8 @@ export class RecordingMonitor extends MockMonitor {
                         replaceOnChanges: req.getReplaceonchangesList(),
                         ignoreChanges: req.getIgnorechangesList(),
                         replacementTrigger: req.getReplacementTrigger()?.toJavaScript(),
+                        additionalSecretOutputs: secretOutputs,
+                        deletedWith: req.getDeletedwith(),
                         inputs: unwrap(wireInputs) as Record<string, unknown>,
                         wireInputs,
                     });

@@ -4,7 +4,7 @@ import { renderCloudInit } from "../components/vm";
 import { allNodes, SiteConfig } from "../stacks";
 import { stableMac } from "../stacks/mac";
 import { PRIVATE_KEY_MARKER, stackSite } from "./fixtures";
-import { record, Recording, Registration } from "./harness";
+import { mockHostKey, record, Recording, Registration } from "./harness";
 
 const T = {
     provider: "pulumi:providers:libvirt",
@@ -50,6 +50,7 @@ describe("site resource graph (pulumi mocks)", () => {
                 [T.vm]: 3,
                 [T.cloudInit]: 3,
                 [T.domain]: 3,
+                "tls:index/privateKey:PrivateKey": 3,
             });
         });
 
@@ -68,6 +69,7 @@ describe("site resource graph (pulumi mocks)", () => {
                 [T.vm]: 7,
                 [T.cloudInit]: 7,
                 [T.domain]: 7,
+                "tls:index/privateKey:PrivateKey": 7,
             });
             const baseImages = rec.ofType(T.volume).filter((v) => String(v.inputs.name).endsWith("-base.qcow2"));
             assert.deepStrictEqual(baseImages.map((v) => v.name).sort(), [
@@ -172,7 +174,7 @@ describe("site resource graph (pulumi mocks)", () => {
                         { name: root.name, pool: root.pool, format: root.format, size: root.size },
                         { name: `${node.hostname}-root.qcow2`, pool: site.storagePool.name, format: "qcow2", size: node.diskGiB * 1024 ** 3 },
                     );
-                    const rendered = renderCloudInit({ node, access: site.access, domain: site.domain });
+                    const rendered = renderCloudInit({ node, access: site.access, domain: site.domain }, mockHostKey(`${node.hostname}-host-key`));
                     const disk = rec.named(`${node.hostname}-cloudinit`).inputs;
                     assert.deepStrictEqual(disk, {
                         name: `${node.hostname}-cloudinit-${rendered.digest}.iso`,
@@ -189,7 +191,7 @@ describe("site resource graph (pulumi mocks)", () => {
                 for (const node of allNodes(site)) {
                     const root = rec.named(`${node.hostname}-root`);
                     assert.strictEqual(root.deleteBeforeReplace, true, root.name);
-                    assert.strictEqual(root.replacementTrigger, renderCloudInit({ node, access: site.access, domain: site.domain }).identity);
+                    assert.strictEqual(root.replacementTrigger, renderCloudInit({ node, access: site.access, domain: site.domain }, mockHostKey("any")).identity);
                     assert.strictEqual(rec.named(node.hostname, T.domain).deleteBeforeReplace, true);
                     // the digest in its name lets the new disk be written beside the old one
                     assert.strictEqual(rec.named(`${node.hostname}-cloudinit`).deleteBeforeReplace, false);

@@ -1,5 +1,6 @@
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
 import { NodeSpec } from "../../stacks";
 import { Hypervisor } from "../hypervisor";
 import { cloudInitDigest, identityDigest, renderMetaData, renderNetworkConfig, renderUserData, WriteFile } from "./cloudinit";
@@ -28,13 +29,20 @@ export interface RenderedCloudInit {
     identity: string;
 }
 
-export function renderCloudInit(args: Omit<VirtualMachineArgs, "hypervisor">): RenderedCloudInit {
+/** SSH host key material as cloud-init takes it. */
+export interface HostKey {
+    privateKey: string;
+    publicKey: string;
+}
+
+export function renderCloudInit(args: Omit<VirtualMachineArgs, "hypervisor">, hostKey: HostKey): RenderedCloudInit {
     const { node } = args;
     const userData = renderUserData({
         hostname: node.hostname,
         fqdn: node.fqdn,
         user: args.access.user,
         publicKey: args.access.publicKey,
+        hostKey,
         writeFiles: args.writeFiles,
     });
     const networkConfig = renderNetworkConfig(node.nics, args.domain);
@@ -61,14 +69,25 @@ export class VirtualMachine extends pulumi.ComponentResource {
     public readonly domain: libvirt.Domain;
     public readonly rootVolume: libvirt.Volume;
     public readonly cloudInitDisk: libvirt.CloudInitDisk;
-    public readonly cloudInit: RenderedCloudInit;
+    /** The node's identity digest (see above). */
+    public readonly identity: string;
+    /** Host public key (`ssh-ed25519 …`) that connections to this VM pin. */
+    public readonly hostPublicKey: pulumi.Output<string>;
 
     constructor(name: string, args: VirtualMachineArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kvmk8s:vm:VirtualMachine", name, {}, opts);
         const { node, hypervisor } = args;
         this.node = node;
-        this.cloudInit = renderCloudInit(args);
         const child = { parent: this, provider: hypervisor.provider };
+
+        // Made once and kept in state: a rebuilt VM comes back with the same host key, so
+        // pinned connections and known_hosts stay valid.
+        const hostKey = new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, { parent: this });
+        this.hostPublicKey = hostKey.publicKeyOpenssh.apply((k) => k.trim());
+        const cloudInit = pulumi
+            .all([hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh])
+            .apply(([privateKey, publicKey]) => renderCloudInit(args, { privateKey, publicKey }));
+        this.identity = identityDigest(node);
 
         this.rootVolume = new libvirt.Volume(
             `${name}-root`,
@@ -79,7 +98,7 @@ export class VirtualMachine extends pulumi.ComponentResource {
                 format: "qcow2",
                 size: node.diskGiB * GiB,
             },
-            { ...child, deleteBeforeReplace: true, replacementTrigger: this.cloudInit.identity },
+            { ...child, deleteBeforeReplace: true, replacementTrigger: this.identity },
         );
 
         // The digest in the name lets a new disk be written next to the old one, so no
@@ -87,11 +106,13 @@ export class VirtualMachine extends pulumi.ComponentResource {
         this.cloudInitDisk = new libvirt.CloudInitDisk(
             `${name}-cloudinit`,
             {
-                name: `${node.hostname}-cloudinit-${this.cloudInit.digest}.iso`,
+                // A digest reveals nothing of the host key it covers: keep the name readable.
+                name: pulumi.unsecret(cloudInit.digest).apply((d) => `${node.hostname}-cloudinit-${d}.iso`),
                 pool: hypervisor.poolName,
-                userData: this.cloudInit.userData,
-                networkConfig: this.cloudInit.networkConfig,
-                metaData: this.cloudInit.metaData,
+                // user-data holds the host private key: secret because its source is
+                userData: cloudInit.userData,
+                networkConfig: pulumi.unsecret(cloudInit.networkConfig),
+                metaData: pulumi.unsecret(cloudInit.metaData),
             },
             child,
         );

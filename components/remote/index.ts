@@ -1,0 +1,172 @@
+/**
+ * Running the repo's bash scripts on VMs with @pulumi/command.
+ *
+ * A stock sshd drops the environment a client sends (no AcceptEnv), so inputs travel on
+ * stdin instead: the Command uploads `export NAME='value'` lines followed by the script into
+ * a private temp file and runs it with sudo. When any input is a secret, stdin is a secret,
+ * and the command line itself never holds a value.
+ */
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+
+export interface Script {
+    /** Path relative to the repo root, e.g. `components/workers/scripts/join-worker.sh`. */
+    path: string;
+    content: string;
+    /** sha256 of the content: in every Command's triggers, so an edited script re-runs. */
+    hash: string;
+}
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+/** Read a script shipped in this repo. */
+export function loadScript(relativePath: string): Script {
+    const content = fs.readFileSync(path.join(ROOT, relativePath), "utf8");
+    return { path: relativePath, content, hash: createHash("sha256").update(content).digest("hex") };
+}
+
+/** `'…'`-quote for bash: the value can hold anything, including quotes and newlines. */
+export function shellQuote(value: string): string {
+    return `'${value.split("'").join(`'\\''`)}'`;
+}
+
+/** The env prelude a script is run with, keys sorted so the bytes never depend on call order. */
+export function envPrelude(env: Record<string, string>): string {
+    return Object.keys(env)
+        .sort()
+        .map((name) => {
+            if (!/^[A-Z][A-Z0-9_]*$/.test(name)) {
+                throw new Error(`invalid environment variable name ${name}`);
+            }
+            return `export ${name}=${shellQuote(env[name])}\n`;
+        })
+        .join("");
+}
+
+/** A file a script writes on the VM (see `write_files` in the scripts). */
+export interface ManagedFile {
+    path: string;
+    /** Octal mode, e.g. "0600". */
+    mode: string;
+    content: string;
+}
+
+/** `KVMK8S_FILES`: one `MODE PATH BASE64` record per line, in the order given. */
+export function filesPayload(files: ManagedFile[]): string {
+    return files.map((f) => `${f.mode} ${f.path} ${Buffer.from(f.content, "utf8").toString("base64")}`).join("\n");
+}
+
+/** The whole stdin of a run: prelude, then the script. */
+export function scriptInput(script: Script, env: Record<string, string>): string {
+    return `${envPrelude(env)}${script.content}`;
+}
+
+/**
+ * Runs on the VM: keep stdin in a private file (a script command that reads stdin, like
+ * apt or kubeadm, must not swallow the rest of the script), run it as root, clean up.
+ */
+export const RUN_STDIN_AS_ROOT = `f="$(mktemp)"; trap 'rm -f "$f"' EXIT; cat > "$f"; sudo -n bash "$f"`;
+
+/** The same, for a delete command, which gets no stdin: the input is embedded as a heredoc. */
+export function runEmbeddedAsRoot(input: string): string {
+    const marker = "KVMK8S_SCRIPT_EOF";
+    if (input.split("\n").includes(marker)) {
+        throw new Error(`script input contains the heredoc marker ${marker}`);
+    }
+    return `f="$(mktemp)"; trap 'rm -f "$f"' EXIT; cat > "$f" <<'${marker}'\n${input}${input.endsWith("\n") ? "" : "\n"}${marker}\nsudo -n bash "$f"`;
+}
+
+export type Connection = command.types.input.remote.ConnectionArgs;
+
+export interface ScriptCommandArgs {
+    connection: pulumi.Input<Connection>;
+    script: Script;
+    env?: Record<string, pulumi.Input<string>>;
+    /** Extra replacement triggers, e.g. the VM's domain id so a rebuilt VM runs it again. */
+    triggers?: pulumi.Input<unknown>[];
+    /** The script prints something secret (a kubeconfig): hide and encrypt stdout. */
+    secretOutput?: boolean;
+}
+
+/**
+ * A Command that runs `script` with `env` on the VM behind `connection`. Its triggers hold
+ * the script's hash, so editing the script replaces the Command and runs it again; the
+ * scripts are idempotent, so a re-run on an unchanged VM changes nothing.
+ */
+export function scriptCommand(name: string, args: ScriptCommandArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
+    const stdin = pulumi.all(args.env ?? {}).apply((env) => scriptInput(args.script, env));
+    return new command.remote.Command(
+        name,
+        {
+            connection: args.connection,
+            create: RUN_STDIN_AS_ROOT,
+            stdin,
+            triggers: [args.script.hash, ...(args.triggers ?? [])],
+            logging: args.secretOutput ? "none" : "stdoutAndStderr",
+        },
+        {
+            ...opts,
+            // Scripts print no secret by contract; encrypting their output in state costs
+            // nothing and covers a tool that prints one anyway.
+            additionalSecretOutputs: ["stdout", "stderr"],
+        },
+    );
+}
+
+export interface DeleteScriptArgs {
+    connection: pulumi.Input<Connection>;
+    /** Runs when the Command is created; short, e.g. a check that the node is there. */
+    create: string;
+    /** Runs when the Command is deleted or replaced, with the env stored at creation. */
+    onDelete: Script;
+    env: Record<string, string>;
+    triggers: pulumi.Input<unknown>[];
+}
+
+/**
+ * A Command whose work happens on delete (drain and remove a node). Its script is not in
+ * its triggers: editing it must not replace, and so run, every node's removal. The new
+ * script reaches each stored Command as an ordinary update instead.
+ */
+export function deleteScriptCommand(name: string, args: DeleteScriptArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
+    return new command.remote.Command(
+        name,
+        {
+            connection: args.connection,
+            create: args.create,
+            delete: runEmbeddedAsRoot(scriptInput(args.onDelete, args.env)),
+            triggers: args.triggers,
+        },
+        { ...opts, deleteBeforeReplace: true, additionalSecretOutputs: ["stdout", "stderr"] },
+    );
+}
+
+/**
+ * SSH waits: a fresh VM boots, runs cloud-init and only then starts sshd with the host key
+ * the program gave it, so dial for up to 40 x 15 s before giving up.
+ */
+export const SSH_DIAL = { dialErrorLimit: 40, perDialTimeout: 15 } as const;
+
+export interface SshTarget {
+    host: string;
+    user: string;
+    privateKey: pulumi.Input<string>;
+    /** The VM's host public key (`ssh-ed25519 AAAA…`): pinned, never trust-on-first-use. */
+    hostKey: pulumi.Input<string>;
+}
+
+/** A connection to `target`, through `jump` when given (the director: the only host Pulumi must reach). */
+export function sshConnection(target: SshTarget, jump?: SshTarget): Connection {
+    const base = (t: SshTarget) => ({
+        host: t.host,
+        port: 22,
+        user: t.user,
+        privateKey: t.privateKey,
+        hostKey: pulumi.output(t.hostKey).apply((k) => k.trim()),
+        ...SSH_DIAL,
+    });
+    return jump === undefined ? base(target) : { ...base(target), proxy: base(jump) };
+}
