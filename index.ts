@@ -13,3 +13,6 @@ export const profile = config.profile;
 export const director = site.nodes.director;
 export const masters = site.nodes.masters;
 export const workers = site.nodes.workers;
+/** Admin kubeconfig of the cluster: a secret (`pulumi stack output --show-secrets kubeconfig`). */
+export const kubeconfig = site.cluster.kubeconfig;
+export const controlPlaneEndpoint = `https://${config.cluster.endpoint.host}:${config.cluster.endpoint.port}`;

@@ -1,24 +1,30 @@
 import * as pulumi from "@pulumi/pulumi";
 import { allNodes, SiteConfig } from "../stacks";
+import { Cluster } from "./cluster";
 import { ControlPlane } from "./control-plane";
 import { Director } from "./director";
 import { Hypervisor } from "./hypervisor";
+import { SiteSecrets } from "./secrets";
 import { Workers } from "./workers";
 import { NodeInfo } from "./vm/group";
 
 /**
- * A whole site: one Hypervisor per libvirt host, then the director, the masters and the
- * workers. Every resource of the stack is a descendant of this component.
+ * A whole site: its secrets, one Hypervisor per libvirt host, the director, the masters and
+ * the workers, then the kubeadm cluster on them. Every resource of the stack descends from it.
  */
 export class Site extends pulumi.ComponentResource {
     public readonly hypervisors: Record<string, Hypervisor>;
+    public readonly secrets: SiteSecrets;
     public readonly director: Director;
     public readonly controlPlane: ControlPlane;
     public readonly workers: Workers;
+    public readonly cluster: Cluster;
 
     constructor(name: string, config: SiteConfig, opts?: pulumi.ComponentResourceOptions) {
         super("kvmk8s:site:Site", name, {}, opts);
         const nodes = allNodes(config);
+
+        this.secrets = new SiteSecrets(`${name}-secrets`, config, { parent: this });
 
         this.hypervisors = {};
         for (const hv of config.hypervisors) {
@@ -26,10 +32,27 @@ export class Site extends pulumi.ComponentResource {
             this.hypervisors[hv.name] = new Hypervisor(`${name}-${hv.name}`, { site: config, hypervisor: hv, imageNames }, { parent: this });
         }
 
-        const group = { hypervisors: this.hypervisors, access: config.access, domain: config.domain };
-        this.director = new Director(`${name}-director`, { ...group, node: config.director }, { parent: this });
-        this.controlPlane = new ControlPlane(`${name}-control-plane`, { ...group, masters: config.masters }, { parent: this });
-        this.workers = new Workers(`${name}-workers`, { ...group, workers: config.workers }, { parent: this });
+        const vmArgs = { hypervisors: this.hypervisors, access: config.access, domain: config.domain };
+        const privateKey = config.access.privateKey;
+        this.director = new Director(
+            `${name}-director`,
+            { ...vmArgs, node: config.director, site: config, secrets: this.secrets, privateKey },
+            { parent: this },
+        );
+        const nodeArgs = {
+            ...vmArgs,
+            site: config,
+            privateKey,
+            director: { target: this.director.target, ready: this.director.ready },
+            registry: pulumi.all([this.secrets.registry.caCertPem, this.secrets.registry.password]).apply(([caCertPem, password]) => ({ caCertPem, password })),
+        };
+        this.controlPlane = new ControlPlane(`${name}-control-plane`, { ...nodeArgs, masters: config.masters }, { parent: this });
+        this.workers = new Workers(`${name}-workers`, { ...nodeArgs, workers: config.workers }, { parent: this });
+        this.cluster = new Cluster(
+            `${name}-cluster`,
+            { site: config, secrets: this.secrets, director: this.director, masters: this.controlPlane.nodes, workers: this.workers.nodes },
+            { parent: this },
+        );
 
         this.registerOutputs({});
     }

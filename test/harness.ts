@@ -6,6 +6,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+// internal to the SDK's typings, but it is where the engine feature flags live
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore(): Record<string, boolean> };
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -100,6 +103,23 @@ interface RegisterRequest {
 }
 
 type Callback = (err: unknown, response: unknown) => void;
+
+/** Paths in wire-format values where `needle` appears outside a secret wrapper. */
+export function plainCopies(value: unknown, needle: string, at = ""): string[] {
+    if (typeof value === "string") {
+        return value.includes(needle) ? [at || "(root)"] : [];
+    }
+    if (Array.isArray(value)) {
+        return value.flatMap((v, i) => plainCopies(v, needle, `${at}[${i}]`));
+    }
+    if (typeof value === "object" && value !== null) {
+        if (SECRET_SIG in value) {
+            return []; // wrapped: encrypted in state, hidden in logs
+        }
+        return Object.entries(value).flatMap(([k, v]) => plainCopies(v, needle, at ? `${at}.${k}` : k));
+    }
+    return [];
+}
 
 /** Turn wire values into plain JS: secrets unwrapped, resource references to their URNs. */
 export function unwrap(value: unknown): unknown {
@@ -227,10 +247,15 @@ export class Recording {
 export async function record(program: () => unknown, options: { preview?: boolean; stack?: string } = {}): Promise<Recording> {
     const monitor = new RecordingMonitor();
     const [project, stack, preview] = ["kvm-k8s", options.stack ?? "test", options.preview ?? false];
-    // setMocks also switches on the engine features (secrets, resource references) the
-    // real engine has; then our recording monitor takes the place of its plain one.
-    await pulumi.runtime.setMocks({ newResource: () => ({ id: undefined, state: {} }), call: () => ({}) }, project, stack, preview);
     pulumi.runtime.setMockOptions(monitor, project, stack, preview);
+    // setMockOptions resets the engine's feature flags to "unsupported": without this the SDK
+    // would send secrets unwrapped and reject deletedWith, unlike a real engine.
+    const store = getStore();
+    store.supportsSecrets = true;
+    store.supportsResourceReferences = true;
+    store.supportsDeletedWith = true;
+    store.supportsReplaceWith = true;
+    store.supportsAliasSpecs = true;
     program();
     await monitor.settle();
     return new Recording(monitor.registrations);

@@ -1,21 +1,93 @@
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { NodeSpec } from "../../stacks";
+import { NodeSpec, SiteConfig } from "../../stacks";
+import { Connection, filesPayload, loadScript, scriptCommand, sshConnection, SshTarget } from "../remote";
+import { SiteSecrets } from "../secrets";
 import { VirtualMachine } from "../vm";
 import { createVms, NodeInfo, nodeInfo, VmGroupArgs } from "../vm/group";
+import { REGISTRY_CA_PATH, REGISTRY_DIR, registryConfig } from "./registry";
+
+export const prepareDirectorScript = loadScript("components/director/scripts/prepare-director.sh");
+export const installKubeconfigScript = loadScript("components/director/scripts/install-kubeconfig.sh");
 
 export interface DirectorArgs extends VmGroupArgs {
     node: NodeSpec;
+    site: SiteConfig;
+    secrets: SiteSecrets;
+    privateKey: pulumi.Input<string>;
 }
 
-/** The tools host: kubectl, helm, the site registry, and the SSH jump host for every node. */
+/** The environment prepare-director.sh runs with (see its header); secrets stay Outputs. */
+export function prepareDirectorEnv(site: SiteConfig, secrets: SiteSecrets["registry"]): pulumi.Output<Record<string, string>> {
+    const { cluster } = site;
+    return pulumi.all([secrets.caCertPem, secrets.certPem, secrets.keyPem, secrets.password]).apply(([ca, cert, key, password]): Record<string, string> => ({
+        KUBERNETES_VERSION: cluster.kubernetesVersion,
+        KUBERNETES_APT_REPO: cluster.aptRepository,
+        HELM_URL: cluster.helm.url,
+        HELM_VERSION: cluster.helm.version,
+        REGISTRY_HOST: cluster.registry.host,
+        REGISTRY_PORT: String(cluster.registry.port),
+        REGISTRY_USER: cluster.registry.user,
+        REGISTRY_PASSWORD: password,
+        DIRECTOR_ADDRESS: site.director.address,
+        MIRROR_IMAGES: cluster.registry.mirrorImages.join("\n"),
+        KVMK8S_FILES: filesPayload([
+            { path: `${REGISTRY_DIR}/config.yml`, mode: "0644", content: registryConfig(cluster) },
+            { path: `${REGISTRY_DIR}/tls.crt`, mode: "0644", content: `${cert}${ca}` },
+            { path: `${REGISTRY_DIR}/tls.key`, mode: "0600", content: key },
+            { path: REGISTRY_CA_PATH, mode: "0644", content: ca },
+        ]),
+    }));
+}
+
+/**
+ * The tools host: kubectl, kubeadm and helm, the site registry (TLS with the site's own CA,
+ * password auth), and the SSH jump host every node command goes through, so only the
+ * director must be reachable from where Pulumi runs.
+ */
 export class Director extends pulumi.ComponentResource {
     public readonly vm: VirtualMachine;
     public readonly info: NodeInfo;
+    /** How commands reach the director, and through it every node. */
+    public readonly target: SshTarget;
+    public readonly connection: Connection;
+    /** Tools installed and registry serving: every node command waits for it. */
+    public readonly ready: command.remote.Command;
 
     constructor(name: string, args: DirectorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kvmk8s:cluster:Director", name, {}, opts);
         [this.vm] = createVms(this, [args.node], args);
         this.info = nodeInfo(args.node);
+        this.target = { host: args.node.address, user: args.access.user, privateKey: args.privateKey, hostKey: this.vm.hostPublicKey };
+        this.connection = sshConnection(this.target);
+        this.ready = scriptCommand(
+            `${args.node.hostname}-prepare`,
+            {
+                connection: this.connection,
+                script: prepareDirectorScript,
+                env: prepareDirectorEnv(args.site, args.secrets.registry),
+                triggers: [this.vm.domain.id],
+            },
+            { parent: this, dependsOn: [this.vm] },
+        );
         this.registerOutputs({ info: this.info });
+    }
+
+    /** Install the admin kubeconfig for kubectl and helm on the director. */
+    public installKubeconfig(kubeconfig: pulumi.Output<string>, site: SiteConfig, opts: pulumi.CustomResourceOptions): command.remote.Command {
+        return scriptCommand(
+            `${site.director.hostname}-kubeconfig`,
+            {
+                connection: this.connection,
+                script: installKubeconfigScript,
+                env: kubeconfig.apply((k) => ({
+                    KUBE_USER: site.access.user,
+                    CONTROL_PLANE_ENDPOINT: `${site.cluster.endpoint.host}:${site.cluster.endpoint.port}`,
+                    KVMK8S_FILES: filesPayload([{ path: "/root/.kube/config", mode: "0600", content: k }]),
+                })),
+                triggers: [this.vm.domain.id],
+            },
+            { ...opts, parent: this },
+        );
     }
 }

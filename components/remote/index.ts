@@ -84,7 +84,7 @@ export type Connection = command.types.input.remote.ConnectionArgs;
 export interface ScriptCommandArgs {
     connection: pulumi.Input<Connection>;
     script: Script;
-    env?: Record<string, pulumi.Input<string>>;
+    env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Extra replacement triggers, e.g. the VM's domain id so a rebuilt VM runs it again. */
     triggers?: pulumi.Input<unknown>[];
     /** The script prints something secret (a kubeconfig): hide and encrypt stdout. */
@@ -97,7 +97,8 @@ export interface ScriptCommandArgs {
  * scripts are idempotent, so a re-run on an unchanged VM changes nothing.
  */
 export function scriptCommand(name: string, args: ScriptCommandArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
-    const stdin = pulumi.all(args.env ?? {}).apply((env) => scriptInput(args.script, env));
+    // Secret if any value is: secrecy follows the values into the rendered stdin.
+    const stdin = pulumi.output(args.env ?? {}).apply((env) => scriptInput(args.script, env as Record<string, string>));
     return new command.remote.Command(
         name,
         {

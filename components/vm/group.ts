@@ -1,6 +1,9 @@
+import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { NodeSpec } from "../../stacks";
+import { NodeSpec, SiteConfig } from "../../stacks";
 import { Hypervisor } from "../hypervisor";
+import { prepareNode, RegistryAccess } from "../node-prep";
+import { Connection, sshConnection, SshTarget } from "../remote";
 import { VirtualMachine, WriteFile } from "./index";
 
 /** What every group of VMs needs from the site. */
@@ -44,4 +47,36 @@ export function createVms(parent: pulumi.Resource, nodes: NodeSpec[], args: VmGr
                 { parent },
             ),
     );
+}
+
+/** What node groups (masters, workers) need beyond their VMs: the way in, and what to wait for. */
+export interface NodeGroupArgs extends VmGroupArgs {
+    site: SiteConfig;
+    privateKey: pulumi.Input<string>;
+    /** The jump host, and its readiness (tools, registry) that node preparation needs. */
+    director: { target: SshTarget; ready: pulumi.Resource };
+    registry: pulumi.Input<RegistryAccess>;
+}
+
+/** A prepared node: its VM, how to reach it, and its preparation command. */
+export interface PreparedNode {
+    vm: VirtualMachine;
+    connection: Connection;
+    prepared: command.remote.Command;
+}
+
+/** VMs for `nodes` under `parent`, each prepared (in parallel) once the director is ready. */
+export function createPreparedNodes(parent: pulumi.Resource, nodes: NodeSpec[], args: NodeGroupArgs): PreparedNode[] {
+    return createVms(parent, nodes, args).map((vm) => {
+        const connection = sshConnection(
+            { host: vm.node.address, user: args.access.user, privateKey: args.privateKey, hostKey: vm.hostPublicKey },
+            args.director.target,
+        );
+        // The director is the jump host and serves the registry whose CA nodes trust.
+        const prepared = prepareNode(
+            { site: args.site, vm, connection, registry: args.registry },
+            { parent, dependsOn: [vm, args.director.ready] },
+        );
+        return { vm, connection, prepared };
+    });
 }

@@ -1,0 +1,191 @@
+/**
+ * The kubeadm bootstrap and what keeps membership right on later days.
+ *
+ * Order, each arrow a dependsOn:
+ *   director ready -> every node prepared (in parallel)
+ *   -> kubeadm init on the first master
+ *   -> the other masters join, one at a time (etcd grows by one member per step)
+ *   -> workers join, in parallel
+ *   -> Calico -> readiness gate (every node Ready)
+ */
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { NodeSpec, SiteConfig } from "../../stacks";
+import { controlPlaneEndpoint, JoinSecrets, kubeadmInitConfig, kubeadmJoinConfig } from "../control-plane/kubeadm";
+import { kubeVipManifest } from "../control-plane/kube-vip";
+import { Director } from "../director";
+import { deleteScriptCommand, filesPayload, loadScript, ManagedFile, scriptCommand } from "../remote";
+import { SiteSecrets } from "../secrets";
+import { PreparedNode } from "../vm/group";
+import { calicoInstallation } from "./calico";
+
+export const scripts = {
+    init: loadScript("components/control-plane/scripts/init-control-plane.sh"),
+    joinMaster: loadScript("components/control-plane/scripts/join-control-plane.sh"),
+    joinWorker: loadScript("components/workers/scripts/join-worker.sh"),
+    readKubeconfig: loadScript("components/control-plane/scripts/read-kubeconfig.sh"),
+    calico: loadScript("components/cluster/scripts/install-calico.sh"),
+    roster: loadScript("components/cluster/scripts/write-roster.sh"),
+    removeNode: loadScript("components/cluster/scripts/remove-node.sh"),
+    waitReady: loadScript("components/cluster/scripts/wait-nodes-ready.sh"),
+};
+
+export interface ClusterArgs {
+    site: SiteConfig;
+    secrets: SiteSecrets;
+    director: Director;
+    masters: PreparedNode[];
+    workers: PreparedNode[];
+}
+
+/** kubeadm files for one node: its join config, and on masters the kube-vip manifest. */
+export function nodeFiles(site: SiteConfig, node: NodeSpec, secrets: JoinSecrets): ManagedFile[] {
+    const files: ManagedFile[] = [{ path: "/etc/kvm-k8s/kubeadm-join.yaml", mode: "0600", content: kubeadmJoinConfig(site, node, secrets) }];
+    const kubeVip = node.role === "master" ? kubeVipManifest(site.cluster) : undefined;
+    if (kubeVip !== undefined) {
+        files.push({ path: "/etc/kvm-k8s/kube-vip.yaml", mode: "0600", content: kubeVip });
+    }
+    return files;
+}
+
+/** What the first master gets: the cluster CA (kubeadm uses it rather than making one), init and join configs. */
+export function initFiles(site: SiteConfig, secrets: JoinSecrets & { caKeyPem: string }): ManagedFile[] {
+    return [
+        { path: "/etc/kubernetes/pki/ca.crt", mode: "0644", content: secrets.caCertPem },
+        { path: "/etc/kubernetes/pki/ca.key", mode: "0600", content: secrets.caKeyPem },
+        { path: "/etc/kvm-k8s/kubeadm-init.yaml", mode: "0600", content: kubeadmInitConfig(site, secrets) },
+        ...nodeFiles(site, site.masters[0], secrets),
+    ];
+}
+
+export class Cluster extends pulumi.ComponentResource {
+    /** The admin kubeconfig; a secret. */
+    public readonly kubeconfig: pulumi.Output<string>;
+    public readonly init: command.remote.Command;
+    public readonly masterJoins: command.remote.Command[];
+    public readonly workerJoins: command.remote.Command[];
+    public readonly calico: command.remote.Command;
+    /** Every expected node is Ready: what applications wait for. */
+    public readonly ready: command.remote.Command;
+
+    constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("kvmk8s:cluster:Cluster", name, {}, opts);
+        const { site, secrets, director } = args;
+        const child = { parent: this };
+        const joinSecrets = pulumi
+            .all([secrets.bootstrapToken, secrets.certificateKey, secrets.clusterCa.certPem, secrets.clusterCa.keyPem])
+            .apply(([token, certificateKey, caCertPem, caKeyPem]) => ({ token, certificateKey, caCertPem, caKeyPem }));
+        const endpoint = controlPlaneEndpoint(site.cluster);
+        const allPrepared = [...args.masters, ...args.workers].map((n) => n.prepared);
+
+        // kubeadm init waits for every node's preparation, not just its own: the cluster is
+        // built on a site whose nodes all passed preparation, as at the reference site.
+        const [first, ...others] = args.masters;
+        this.init = scriptCommand(
+            `${first.vm.node.hostname}-init`,
+            {
+                connection: first.connection,
+                script: scripts.init,
+                env: joinSecrets.apply((s) => ({ CONTROL_PLANE_ENDPOINT: endpoint, KVMK8S_FILES: filesPayload(initFiles(site, s)) })),
+                triggers: [first.vm.domain.id],
+            },
+            { ...child, dependsOn: allPrepared },
+        );
+
+        // One master at a time: each join adds an etcd member, and two joining at once can
+        // leave etcd without quorum.
+        this.masterJoins = [];
+        let previous: command.remote.Command = this.init;
+        for (const master of others) {
+            previous = scriptCommand(
+                `${master.vm.node.hostname}-join`,
+                {
+                    connection: master.connection,
+                    script: scripts.joinMaster,
+                    env: joinSecrets.apply((s) => ({ KVMK8S_FILES: filesPayload(nodeFiles(site, master.vm.node, s)) })),
+                    triggers: [master.vm.domain.id],
+                },
+                { ...child, dependsOn: [previous] },
+            );
+            this.masterJoins.push(previous);
+        }
+        const controlPlaneComplete = previous;
+
+        // Workers only need a working control plane; they join side by side.
+        this.workerJoins = args.workers.map((worker) =>
+            scriptCommand(
+                `${worker.vm.node.hostname}-join`,
+                {
+                    connection: worker.connection,
+                    script: scripts.joinWorker,
+                    env: joinSecrets.apply((s) => ({ KVMK8S_FILES: filesPayload(nodeFiles(site, worker.vm.node, s)) })),
+                    triggers: [worker.vm.domain.id],
+                },
+                { ...child, dependsOn: [controlPlaneComplete] },
+            ),
+        );
+
+        const readKubeconfig = scriptCommand(
+            `${first.vm.node.hostname}-read-kubeconfig`,
+            { connection: first.connection, script: scripts.readKubeconfig, triggers: [first.vm.domain.id], secretOutput: true },
+            { ...child, dependsOn: [this.init] },
+        );
+        this.kubeconfig = pulumi.secret(readKubeconfig.stdout);
+        const directorKubeconfig = director.installKubeconfig(this.kubeconfig, site, { dependsOn: [readKubeconfig, director.ready] });
+
+        const joins = [this.init, ...this.masterJoins, ...this.workerJoins];
+        this.calico = scriptCommand(
+            `${name}-calico`,
+            {
+                connection: director.connection,
+                script: scripts.calico,
+                env: {
+                    CALICO_OPERATOR_MANIFEST: site.cluster.calico.operatorManifest,
+                    KVMK8S_FILES: filesPayload([{ path: "/etc/kvm-k8s/calico-installation.yaml", mode: "0644", content: calicoInstallation(site) }]),
+                },
+            },
+            { ...child, dependsOn: [directorKubeconfig, ...joins] },
+        );
+
+        const expected = [...site.masters, ...site.workers].map((n) => n.hostname);
+        // The nodes the site expects now; node removals read it to tell a rebuild, which
+        // must wait for the node to come back, from a removal (components/cluster/scripts).
+        const roster = scriptCommand(
+            `${name}-roster`,
+            { connection: director.connection, script: scripts.roster, env: { ROSTER: expected.join(" ") } },
+            { ...child, dependsOn: [director.ready] },
+        );
+
+        this.ready = scriptCommand(
+            `${name}-ready`,
+            { connection: director.connection, script: scripts.waitReady, env: { EXPECTED_NODES: expected.join(" "), TIMEOUT_SECONDS: "900" } },
+            { ...child, dependsOn: [this.calico, ...joins] },
+        );
+
+        // Removing a node, or rebuilding its VM, first drains it and deletes it from the
+        // cluster (and from etcd, for a master): this Command does that when it is deleted,
+        // which Pulumi does before deleting the VM it depends on. Delete-before-replace, so
+        // a rebuild drains the old node before its VM goes. `deletedWith` the cluster CA:
+        // destroying the whole site skips the drains instead of hanging on them.
+        const members: [PreparedNode, command.remote.Command][] = [
+            [first, this.init],
+            ...others.map((m, i): [PreparedNode, command.remote.Command] => [m, this.masterJoins[i]]),
+            ...args.workers.map((w, i): [PreparedNode, command.remote.Command] => [w, this.workerJoins[i]]),
+        ];
+        for (const [node, join] of members) {
+            deleteScriptCommand(
+                `${node.vm.node.hostname}-membership`,
+                {
+                    connection: director.connection,
+                    create: `echo "${node.vm.node.hostname} is a ${node.vm.node.role} of ${site.name}"`,
+                    onDelete: scripts.removeNode,
+                    env: { NODE: node.vm.node.hostname, ROLE: node.vm.node.role, DRAIN_TIMEOUT_SECONDS: "600", WAIT_TIMEOUT_SECONDS: "3600" },
+                    triggers: [node.vm.domain.id],
+                },
+                { ...child, dependsOn: [join, roster, directorKubeconfig], deletedWith: secrets.clusterCaKey },
+            );
+        }
+
+        this.registerOutputs({ endpoint });
+    }
+}

@@ -1,0 +1,131 @@
+/**
+ * kubeadm configuration, built as objects for the kubeadm API that matches the pinned
+ * Kubernetes version, then serialized. Pure: tested with golden files.
+ */
+import { createHash, X509Certificate } from "crypto";
+import * as YAML from "yaml";
+import { ClusterConfig, NodeSpec, SiteConfig } from "../../stacks";
+
+/** kubeadm's config API: v1beta4 from Kubernetes 1.31, v1beta3 before. */
+export function kubeadmApiVersion(minor: number): string {
+    return minor >= 31 ? "kubeadm.k8s.io/v1beta4" : "kubeadm.k8s.io/v1beta3";
+}
+
+/** v1beta4 turned `extraArgs` maps into lists of {name, value}. */
+function extraArgs(minor: number, args: Record<string, string>): unknown {
+    return minor >= 31 ? Object.entries(args).map(([name, value]) => ({ name, value })) : args;
+}
+
+/** Secrets the kubeadm documents carry; always Pulumi secrets in the program. */
+export interface JoinSecrets {
+    /** `[a-z0-9]{6}.[a-z0-9]{16}` */
+    token: string;
+    /** 64 hex characters: encrypts the control-plane certificates kubeadm uploads. */
+    certificateKey: string;
+    /** The cluster CA certificate (PEM) the program generated; joins pin its public key. */
+    caCertPem: string;
+}
+
+/** `sha256:<hex>` of the CA's SubjectPublicKeyInfo, as `--discovery-token-ca-cert-hash` wants. */
+export function caCertHash(caCertPem: string): string {
+    const spki = new X509Certificate(caCertPem).publicKey.export({ type: "spki", format: "der" });
+    return `sha256:${createHash("sha256").update(spki).digest("hex")}`;
+}
+
+export const CRI_SOCKET = "unix:///var/run/containerd/containerd.sock";
+
+/** Where kubeadm pulls control-plane images: the director registry on air-gapped sites. */
+export function imageRepository(cluster: ClusterConfig): string | undefined {
+    return cluster.airGapped ? `${cluster.registry.host}:${cluster.registry.port}` : undefined;
+}
+
+export function controlPlaneEndpoint(cluster: ClusterConfig): string {
+    return `${cluster.endpoint.host}:${cluster.endpoint.port}`;
+}
+
+function nodeRegistration(cluster: ClusterConfig, node: NodeSpec): Record<string, unknown> {
+    const registration: Record<string, unknown> = {
+        name: node.hostname,
+        criSocket: CRI_SOCKET,
+        // kubelet must announce the node-network address, not whichever NIC has the route
+        kubeletExtraArgs: extraArgs(cluster.minor, { "node-ip": node.address }),
+    };
+    if (node.role === "master" && cluster.endpoint.vip !== undefined) {
+        // kube-vip's static pod manifest is placed before init/join
+        registration.ignorePreflightErrors = ["DirAvailable--etc-kubernetes-manifests"];
+    }
+    return registration;
+}
+
+function bootstrapToken(secrets: JoinSecrets): Record<string, unknown> {
+    return {
+        token: secrets.token,
+        // Joins of later days refresh it (see README); a short life limits a leaked token.
+        ttl: "24h0m0s",
+        usages: ["signing", "authentication"],
+        groups: ["system:bootstrappers:kubeadm:default-node-token"],
+    };
+}
+
+export function clusterConfiguration(site: SiteConfig): Record<string, unknown> {
+    const { cluster } = site;
+    const sans = [...new Set([cluster.endpoint.host, ...site.masters.flatMap((m) => [m.address, m.hostname, m.fqdn]), ...cluster.certSANs])];
+    const doc: Record<string, unknown> = {
+        apiVersion: kubeadmApiVersion(cluster.minor),
+        kind: "ClusterConfiguration",
+        clusterName: site.name,
+        kubernetesVersion: `v${cluster.kubernetesVersion}`,
+        controlPlaneEndpoint: controlPlaneEndpoint(cluster),
+        networking: { podSubnet: cluster.podSubnet, serviceSubnet: cluster.serviceSubnet, dnsDomain: "cluster.local" },
+        apiServer: { certSANs: sans },
+    };
+    const repository = imageRepository(cluster);
+    if (repository !== undefined) {
+        doc.imageRepository = repository;
+        // With a custom repository kubeadm drops CoreDNS's `coredns/` path; the registry keeps
+        // upstream paths (registry.k8s.io/coredns/coredns), so say where it is.
+        doc.dns = { imageRepository: `${repository}/coredns` };
+    }
+    return doc;
+}
+
+function kubeletConfiguration(): Record<string, unknown> {
+    return { apiVersion: "kubelet.config.k8s.io/v1beta1", kind: "KubeletConfiguration", cgroupDriver: "systemd" };
+}
+
+const serialize = (docs: Record<string, unknown>[]): string => docs.map((d) => YAML.stringify(d, { lineWidth: 0 })).join("---\n");
+
+/** InitConfiguration + ClusterConfiguration + KubeletConfiguration for the first master. */
+export function kubeadmInitConfig(site: SiteConfig, secrets: JoinSecrets): string {
+    const node = site.masters[0];
+    const init = {
+        apiVersion: kubeadmApiVersion(site.cluster.minor),
+        kind: "InitConfiguration",
+        bootstrapTokens: [bootstrapToken(secrets)],
+        certificateKey: secrets.certificateKey,
+        localAPIEndpoint: { advertiseAddress: node.address, bindPort: 6443 },
+        nodeRegistration: nodeRegistration(site.cluster, node),
+    };
+    return serialize([init, clusterConfiguration(site), kubeletConfiguration()]);
+}
+
+/** JoinConfiguration for `node`: a control-plane join for masters, a plain one for workers. */
+export function kubeadmJoinConfig(site: SiteConfig, node: NodeSpec, secrets: JoinSecrets): string {
+    const join: Record<string, unknown> = {
+        apiVersion: kubeadmApiVersion(site.cluster.minor),
+        kind: "JoinConfiguration",
+        discovery: {
+            bootstrapToken: {
+                apiServerEndpoint: controlPlaneEndpoint(site.cluster),
+                token: secrets.token,
+                // the program made the CA, so joins verify it instead of trusting the network
+                caCertHashes: [caCertHash(secrets.caCertPem)],
+            },
+        },
+        nodeRegistration: nodeRegistration(site.cluster, node),
+    };
+    if (node.role === "master") {
+        join.controlPlane = { localAPIEndpoint: { advertiseAddress: node.address, bindPort: 6443 }, certificateKey: secrets.certificateKey };
+    }
+    return serialize([join]);
+}

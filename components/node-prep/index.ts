@@ -1,0 +1,93 @@
+/**
+ * Node preparation: what the reference site's Ansible playbooks did on every master and
+ * worker (time, container runtime, registry trust, kernel settings, kubelet packages and
+ * reservations), as one idempotent script run over SSH through the director.
+ */
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterConfig, NodeSpec, SiteConfig } from "../../stacks";
+import { REGISTRY_CA_PATH } from "../director/registry";
+import { Connection, filesPayload, loadScript, scriptCommand } from "../remote";
+import { VirtualMachine } from "../vm";
+
+export const prepareNodeScript = loadScript("components/node-prep/scripts/prepare-node.sh");
+
+/** Upstream registries nodes pull through the director on air-gapped sites. */
+export const MIRRORED_REGISTRIES = ["docker.io", "registry.k8s.io", "quay.io", "ghcr.io"];
+
+const joinMap = (m: Partial<Record<string, string>>, sep: string): string =>
+    Object.entries(m)
+        .map(([k, v]) => `${k}${sep}${v}`)
+        .join(",");
+
+/**
+ * Kubelet flags that reserve CPU, memory and disk for the OS and Kubernetes itself, so pods
+ * can't starve what else runs on the VM. kubeadm's kubelet unit reads /etc/default/kubelet.
+ */
+export function kubeletExtraArgs(kubelet: ClusterConfig["kubelet"]): string {
+    const args: string[] = [];
+    if (Object.keys(kubelet.systemReserved).length > 0) {
+        args.push(`--system-reserved=${joinMap(kubelet.systemReserved, "=")}`);
+    }
+    if (Object.keys(kubelet.kubeReserved).length > 0) {
+        args.push(`--kube-reserved=${joinMap(kubelet.kubeReserved, "=")}`);
+    }
+    if (Object.keys(kubelet.evictionHard).length > 0) {
+        args.push(`--eviction-hard=${joinMap(kubelet.evictionHard, "<")}`);
+    }
+    return args.join(" ");
+}
+
+/** /etc/hosts lines: the registry name on the director, and every VM by name, without DNS. */
+export function hostsEntries(site: SiteConfig): string {
+    const lines = [`${site.director.address} ${site.cluster.registry.host}`];
+    for (const node of [site.director, ...site.masters, ...site.workers]) {
+        lines.push(`${node.address} ${node.fqdn} ${node.hostname}`);
+    }
+    return lines.join("\n");
+}
+
+/** What nodes need of the director registry: its CA and the pull credentials. */
+export interface RegistryAccess {
+    caCertPem: string;
+    password: string;
+}
+
+/** The environment prepare-node.sh runs with (see its header). */
+export function prepareNodeEnv(site: SiteConfig, node: NodeSpec, registry: RegistryAccess): Record<string, string> {
+    const { cluster } = site;
+    return {
+        NODE_NAME: node.hostname,
+        NTP_SERVERS: cluster.ntpServers.join(" "),
+        KUBERNETES_VERSION: cluster.kubernetesVersion,
+        KUBERNETES_APT_REPO: cluster.aptRepository,
+        REGISTRY_HOST: cluster.registry.host,
+        REGISTRY_PORT: String(cluster.registry.port),
+        // the registry authenticates pulls too; containerd sends these from hosts.toml
+        REGISTRY_USER: cluster.registry.user,
+        REGISTRY_PASSWORD: registry.password,
+        MIRRORED_REGISTRIES: cluster.airGapped ? MIRRORED_REGISTRIES.join(" ") : "",
+        SANDBOX_IMAGE: "registry.k8s.io/pause:3.10",
+        KUBELET_EXTRA_ARGS: kubeletExtraArgs(cluster.kubelet),
+        HOSTS_ENTRIES: hostsEntries(site),
+        KVMK8S_FILES: filesPayload([{ path: REGISTRY_CA_PATH, mode: "0644", content: registry.caCertPem }]),
+    };
+}
+
+export interface PrepareNodeArgs {
+    site: SiteConfig;
+    vm: VirtualMachine;
+    connection: pulumi.Input<Connection>;
+    registry: pulumi.Input<RegistryAccess>;
+}
+
+/** Prepare one node; runs again when its VM is rebuilt (the domain id is a trigger). */
+export function prepareNode(args: PrepareNodeArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
+    const env = pulumi.output(args.registry).apply((registry) => prepareNodeEnv(args.site, args.vm.node, registry));
+    return scriptCommand(
+        `${args.vm.node.hostname}-prepare`,
+        { connection: args.connection, script: prepareNodeScript, env, triggers: [args.vm.domain.id] },
+        opts,
+    );
+}
+

@@ -1,0 +1,102 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import { createHash } from "crypto";
+import { SiteConfig } from "../../stacks";
+
+const HOURS_PER_YEAR = 24 * 365;
+
+/**
+ * The site's generated secrets and PKI, made once and kept (encrypted) in state:
+ * - the cluster CA: kubeadm uses it instead of making its own, so joins can pin its hash;
+ * - the kubeadm bootstrap token and certificate key;
+ * - the registry CA, the registry's certificate and its password.
+ * Every value leaves this component as a Pulumi secret.
+ */
+export class SiteSecrets extends pulumi.ComponentResource {
+    public readonly bootstrapToken: pulumi.Output<string>;
+    public readonly certificateKey: pulumi.Output<string>;
+    public readonly clusterCa: { certPem: pulumi.Output<string>; keyPem: pulumi.Output<string> };
+    /**
+     * Deleted only with the whole stack: node removals are `deletedWith` it, so destroying a
+     * site does not drain nodes of a cluster that is going away.
+     */
+    public readonly clusterCaKey: tls.PrivateKey;
+    public readonly registry: {
+        caCertPem: pulumi.Output<string>;
+        certPem: pulumi.Output<string>;
+        keyPem: pulumi.Output<string>;
+        password: pulumi.Output<string>;
+    };
+
+    constructor(name: string, site: SiteConfig, opts?: pulumi.ComponentResourceOptions) {
+        super("kvmk8s:cluster:Secrets", name, {}, opts);
+        const child = { parent: this };
+
+        // RandomPassword keeps `result` secret in state (RandomString and RandomId do not).
+        const token = new random.RandomPassword(`${name}-bootstrap-token`, { length: 22, upper: false, special: false }, child);
+        this.bootstrapToken = pulumi.secret(token.result.apply((r) => `${r.slice(0, 6)}.${r.slice(6)}`));
+        const certKeySeed = new random.RandomPassword(`${name}-certificate-key`, { length: 48, special: false }, child);
+        // kubeadm wants 32 bytes in hex
+        this.certificateKey = pulumi.secret(certKeySeed.result.apply((r) => createHash("sha256").update(r).digest("hex")));
+
+        this.clusterCaKey = new tls.PrivateKey(`${name}-cluster-ca-key`, { algorithm: "RSA", rsaBits: 2048 }, child);
+        const clusterCaCert = new tls.SelfSignedCert(
+            `${name}-cluster-ca`,
+            {
+                privateKeyPem: this.clusterCaKey.privateKeyPem,
+                isCaCertificate: true,
+                subject: { commonName: "kubernetes" },
+                validityPeriodHours: 10 * HOURS_PER_YEAR,
+                allowedUses: ["cert_signing", "crl_signing", "digital_signature", "key_encipherment"],
+            },
+            child,
+        );
+        this.clusterCa = { certPem: clusterCaCert.certPem, keyPem: pulumi.secret(this.clusterCaKey.privateKeyPem) };
+
+        const registryCaKey = new tls.PrivateKey(`${name}-registry-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+        const registryCa = new tls.SelfSignedCert(
+            `${name}-registry-ca`,
+            {
+                privateKeyPem: registryCaKey.privateKeyPem,
+                isCaCertificate: true,
+                subject: { commonName: `${site.name} registry CA`, organization: "kvm-k8s" },
+                validityPeriodHours: 10 * HOURS_PER_YEAR,
+                allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+            },
+            child,
+        );
+        const registryKey = new tls.PrivateKey(`${name}-registry-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+        const registryCsr = new tls.CertRequest(
+            `${name}-registry-csr`,
+            {
+                privateKeyPem: registryKey.privateKeyPem,
+                subject: { commonName: site.cluster.registry.host },
+                dnsNames: [site.cluster.registry.host, site.director.fqdn, site.director.hostname],
+                ipAddresses: [site.cluster.registry.address],
+            },
+            child,
+        );
+        const registryCert = new tls.LocallySignedCert(
+            `${name}-registry-cert`,
+            {
+                certRequestPem: registryCsr.certRequestPem,
+                caPrivateKeyPem: registryCaKey.privateKeyPem,
+                caCertPem: registryCa.certPem,
+                validityPeriodHours: 2 * HOURS_PER_YEAR,
+                earlyRenewalHours: 30 * 24,
+                allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
+            },
+            child,
+        );
+        const password = new random.RandomPassword(`${name}-registry-password`, { length: 32, special: false }, child);
+        this.registry = {
+            caCertPem: registryCa.certPem,
+            certPem: registryCert.certPem,
+            keyPem: pulumi.secret(registryKey.privateKeyPem),
+            password: pulumi.secret(password.result),
+        };
+
+        this.registerOutputs({});
+    }
+}

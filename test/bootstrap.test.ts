@@ -1,0 +1,227 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as pulumi from "@pulumi/pulumi";
+import { scripts } from "../components/cluster";
+import { prepareDirectorScript } from "../components/director";
+import { kubeletExtraArgs, prepareNodeEnv, prepareNodeScript } from "../components/node-prep";
+import { envPrelude, filesPayload, runEmbeddedAsRoot, shellQuote } from "../components/remote";
+import { buildSite, Site } from "../components/site";
+import { SiteConfig } from "../stacks";
+import { PRIVATE_KEY_MARKER, stackSite } from "./fixtures";
+import { MOCK_SECRET, mockHostKey, plainCopies, record, Recording, Registration, SECRET_SIG } from "./harness";
+
+const COMMAND = "command:remote:Command";
+
+/** Every URN `r` depends on, directly or through others. */
+function upstream(rec: Recording, r: Registration): Set<string> {
+    const seen = new Set<string>();
+    const stack = [...r.dependencies];
+    while (stack.length > 0) {
+        const urn = stack.pop()!;
+        if (seen.has(urn)) {
+            continue;
+        }
+        seen.add(urn);
+        const dep = rec.all.find((x) => x.urn === urn);
+        if (dep !== undefined) {
+            stack.push(...dep.dependencies);
+            // depending on a component means depending on everything under it
+            stack.push(...rec.all.filter((x) => x.parent === urn).map((x) => x.urn));
+        }
+    }
+    return seen;
+}
+
+const dependsOn = (rec: Recording, a: Registration, b: Registration) => upstream(rec, a).has(b.urn);
+const cmd = (rec: Recording, name: string) => rec.named(name, COMMAND);
+const triggers = (r: Registration) => r.inputs.triggers as unknown[];
+
+describe("bootstrap graph (pulumi mocks)", () => {
+    const built: Record<string, { site: SiteConfig; rec: Recording; program?: Site }> = {};
+
+    before(async () => {
+        for (const stack of ["dev", "prod"]) {
+            const site = stackSite(stack);
+            let program: Site | undefined;
+            built[stack] = { site, rec: await record(() => (program = buildSite(site))) };
+            built[stack].program = program;
+        }
+    });
+
+    for (const stack of ["dev", "prod"]) {
+        describe(stack, () => {
+            it("director ready -> every node prepared in parallel -> one kubeadm init on the first master", () => {
+                const { rec, site } = built[stack];
+                const directorReady = cmd(rec, `${site.director.hostname}-prepare`);
+                const prepares = [...site.masters, ...site.workers].map((n) => cmd(rec, `${n.hostname}-prepare`));
+                for (const p of prepares) {
+                    assert.ok(dependsOn(rec, p, directorReady), `${p.name} does not wait for the director`);
+                    for (const other of prepares.filter((o) => o !== p)) {
+                        assert.ok(!dependsOn(rec, p, other), `${p.name} waits for ${other.name}: preparation must run in parallel`);
+                    }
+                }
+                const inits = rec.ofType(COMMAND).filter((c) => triggers(c)[0] === scripts.init.hash);
+                assert.deepStrictEqual(inits.map((c) => c.name), [`${site.masters[0].hostname}-init`], "exactly one kubeadm init, on the first master");
+                for (const p of prepares) {
+                    assert.ok(dependsOn(rec, inits[0], p), `init does not wait for ${p.name}`);
+                }
+            });
+
+            it("masters join one at a time after init; workers join in parallel after the last master", () => {
+                const { rec, site } = built[stack];
+                const init = cmd(rec, `${site.masters[0].hostname}-init`);
+                const masterJoins = site.masters.slice(1).map((m) => cmd(rec, `${m.hostname}-join`));
+                const workerJoins = site.workers.map((w) => cmd(rec, `${w.hostname}-join`));
+                for (const j of [...masterJoins, ...workerJoins]) {
+                    assert.ok(dependsOn(rec, j, init), `${j.name} does not wait for kubeadm init`);
+                }
+                masterJoins.forEach((j, i) => {
+                    const before = i === 0 ? init : masterJoins[i - 1];
+                    assert.ok(j.dependencies.includes(before.urn), `${j.name} does not directly follow ${before.name}`);
+                    assert.strictEqual(triggers(j)[0], scripts.joinMaster.hash);
+                });
+                const lastMaster = masterJoins.length > 0 ? masterJoins[masterJoins.length - 1] : init;
+                for (const w of workerJoins) {
+                    assert.ok(dependsOn(rec, w, lastMaster), `${w.name} joins before the control plane is complete`);
+                    assert.strictEqual(triggers(w)[0], scripts.joinWorker.hash);
+                    for (const other of workerJoins.filter((o) => o !== w)) {
+                        assert.ok(!dependsOn(rec, w, other), `${w.name} waits for ${other.name}: worker joins must be parallel`);
+                    }
+                }
+            });
+
+            it("Calico after every join; the readiness gate after Calico and every join, expecting every node", () => {
+                const { rec, site } = built[stack];
+                const joins = [cmd(rec, `${site.masters[0].hostname}-init`), ...[...site.masters.slice(1), ...site.workers].map((n) => cmd(rec, `${n.hostname}-join`))];
+                const calico = cmd(rec, `${site.name}-cluster-calico`);
+                const gate = cmd(rec, `${site.name}-cluster-ready`);
+                for (const j of joins) {
+                    assert.ok(dependsOn(rec, calico, j), `Calico does not wait for ${j.name}`);
+                    assert.ok(dependsOn(rec, gate, j), `the gate does not wait for ${j.name}`);
+                }
+                assert.ok(dependsOn(rec, gate, calico));
+                assert.match(String(gate.inputs.stdin), new RegExp(`export EXPECTED_NODES='${[...site.masters, ...site.workers].map((n) => n.hostname).join(" ")}'`));
+            });
+
+            it("every command pins the host key of the VM it reaches; node commands go through the director", () => {
+                const { rec, site, program } = built[stack];
+                assert.ok(program);
+                const directorKey = mockHostKey(`${site.director.hostname}-host-key`).publicKey.trim();
+                for (const c of rec.ofType(COMMAND)) {
+                    const conn = c.inputs.connection as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+                    assert.ok(typeof conn.hostKey === "string" && conn.hostKey.startsWith("ssh-ed25519 "), `${c.name}: no pinned host key`);
+                    assert.deepStrictEqual([conn.dialErrorLimit, conn.perDialTimeout], [40, 15], `${c.name}: unbounded SSH wait`);
+                    const node = [site.director, ...site.masters, ...site.workers].find((n) => n.address === conn.host);
+                    assert.ok(node, `${c.name} connects to an unknown host ${conn.host}`);
+                    assert.strictEqual(conn.hostKey, mockHostKey(`${node.hostname}-host-key`).publicKey.trim(), `${c.name} pins the wrong key`);
+                    if (node.role === "director") {
+                        assert.strictEqual(conn.proxy, undefined, c.name);
+                    } else {
+                        assert.strictEqual(conn.proxy.host, site.director.address, `${c.name} does not jump through the director`);
+                        assert.strictEqual(conn.proxy.hostKey, directorKey, `${c.name}: the jump host's key is not pinned`);
+                    }
+                }
+            });
+
+            it("each script command's triggers start with its script's hash; node commands also carry their VM's domain id", () => {
+                const { rec, site } = built[stack];
+                for (const node of [...site.masters, ...site.workers]) {
+                    const prepare = cmd(rec, `${node.hostname}-prepare`);
+                    assert.deepStrictEqual(triggers(prepare), [prepareNodeScript.hash, `${node.hostname}-id`]);
+                }
+                assert.deepStrictEqual(triggers(cmd(rec, `${site.director.hostname}-prepare`)), [prepareDirectorScript.hash, `${site.director.hostname}-id`]);
+                for (const c of rec.ofType(COMMAND).filter((x) => !x.name.endsWith("-membership"))) {
+                    assert.match(String(triggers(c)[0]), /^[0-9a-f]{64}$/, `${c.name} has no script hash in its triggers`);
+                    assert.strictEqual(c.inputs.create, `f="$(mktemp)"; trap 'rm -f "$f"' EXIT; cat > "$f"; sudo -n bash "$f"`, c.name);
+                }
+            });
+
+            it("removing or rebuilding a node drains it first: delete-time removal, delete-before-replace, after its join, skipped when the whole site goes", () => {
+                const { rec, site } = built[stack];
+                const caKey = rec.named(`${site.name}-secrets-cluster-ca-key`);
+                for (const node of [...site.masters, ...site.workers]) {
+                    const m = cmd(rec, `${node.hostname}-membership`);
+                    assert.strictEqual(m.deleteBeforeReplace, true, m.name);
+                    assert.strictEqual(m.deletedWith, caKey.urn, `${m.name}: destroying the site would drain every node`);
+                    assert.deepStrictEqual(triggers(m), [`${node.hostname}-id`], `${m.name} must be replaced with its VM, and only then`);
+                    const del = String(m.inputs.delete);
+                    assert.ok(del.includes(scripts.removeNode.content), `${m.name} does not run remove-node.sh on delete`);
+                    assert.ok(del.includes(`export NODE='${node.hostname}'`) && del.includes(`export ROLE='${node.role}'`), m.name);
+                    const join = node === site.masters[0] ? cmd(rec, `${node.hostname}-init`) : cmd(rec, `${node.hostname}-join`);
+                    assert.ok(m.dependencies.includes(join.urn), `${m.name} is not deleted before ${join.name}`);
+                    const vmDomain = rec.named(node.hostname, "libvirt:index/domain:Domain");
+                    assert.ok(dependsOn(rec, m, vmDomain), `${m.name} is not deleted before the VM`);
+                }
+            });
+
+            it("no secret reaches any resource input in plain text (SSH key, host keys, token, certificate key, CAs, registry password, kubeconfig)", () => {
+                const { rec } = built[stack];
+                const leaks: string[] = [];
+                for (const r of rec.all) {
+                    for (const needle of [MOCK_SECRET, PRIVATE_KEY_MARKER, "mocksecret"]) {
+                        leaks.push(...plainCopies(r.wireInputs, needle).map((p) => `${r.type} ${r.name}: ${p}`));
+                    }
+                }
+                assert.deepStrictEqual(leaks, []);
+                // the walk can see secrets at all: they are there, wrapped
+                const wrapped = rec.all.filter((r) => JSON.stringify(r.wireInputs).includes(SECRET_SIG));
+                assert.ok(wrapped.length > 10, "expected secret-wrapped inputs");
+            });
+
+            it("secret outputs: every command's stdout and stderr, the kubeconfig read silently; the kubeconfig output is secret", async () => {
+                const { rec, site, program } = built[stack];
+                for (const c of rec.ofType(COMMAND)) {
+                    assert.ok(["stdout", "stderr", "connection"].every((o) => c.additionalSecretOutputs.includes(o)), `${c.name}: ${c.additionalSecretOutputs}`);
+                }
+                assert.strictEqual(cmd(rec, `${site.masters[0].hostname}-read-kubeconfig`).inputs.logging, "none");
+                assert.strictEqual(await pulumi.isSecret(program!.cluster.kubeconfig), true);
+            });
+        });
+    }
+
+    it("prod: the first master gets the program's cluster CA, init and join configs and the kube-vip manifest", () => {
+        const { rec, site } = built.prod;
+        const stdin = String(cmd(rec, `${site.masters[0].hostname}-init`).inputs.stdin);
+        const files = /export KVMK8S_FILES='([^']*)'/.exec(stdin)![1].split("\n").map((l) => l.split(" ").slice(0, 2).join(" "));
+        assert.deepStrictEqual(files, [
+            "0644 /etc/kubernetes/pki/ca.crt",
+            "0600 /etc/kubernetes/pki/ca.key",
+            "0600 /etc/kvm-k8s/kubeadm-init.yaml",
+            "0600 /etc/kvm-k8s/kubeadm-join.yaml",
+            "0600 /etc/kvm-k8s/kube-vip.yaml",
+        ]);
+        assert.match(stdin, /export CONTROL_PLANE_ENDPOINT='10\.20\.0\.5:6443'/);
+    });
+
+    it("node preparation gets the site's NTP servers, registry, mirrors, reservations and hosts", () => {
+        const site = stackSite("prod");
+        const env = prepareNodeEnv(site, site.workers[0], { caCertPem: "CA-PEM", password: "pw" });
+        assert.strictEqual(env.NTP_SERVERS, "10.10.0.1");
+        assert.strictEqual(env.KUBERNETES_APT_REPO, "https://pkgs.k8s.io/core:/stable:/v1.31/deb/");
+        assert.strictEqual(env.MIRRORED_REGISTRIES, "docker.io registry.k8s.io quay.io ghcr.io");
+        assert.strictEqual(env.KUBELET_EXTRA_ARGS, "--system-reserved=cpu=500m,memory=1Gi,ephemeral-storage=2Gi --kube-reserved=cpu=500m,memory=1Gi,ephemeral-storage=2Gi --eviction-hard=memory.available<500Mi,nodefs.available<10%,imagefs.available<15%");
+        assert.ok(env.HOSTS_ENTRIES.split("\n").includes("10.10.0.10 registry.site1.kvm-k8s.internal"));
+        assert.ok(env.HOSTS_ENTRIES.split("\n").includes("10.10.0.22 site1-worker-2.site1.kvm-k8s.internal site1-worker-2"));
+        assert.strictEqual(env.KVMK8S_FILES, filesPayload([{ path: "/usr/local/share/ca-certificates/kvm-k8s-registry-ca.crt", mode: "0644", content: "CA-PEM" }]));
+        assert.deepStrictEqual([env.REGISTRY_USER, env.REGISTRY_PASSWORD], ["kvmk8s", "pw"]);
+        assert.strictEqual(prepareNodeEnv(stackSite("dev"), stackSite("dev").workers[0], { caCertPem: "x", password: "y" }).MIRRORED_REGISTRIES, "");
+        assert.strictEqual(kubeletExtraArgs({ systemReserved: {}, kubeReserved: { cpu: "1" }, evictionHard: {} }), "--kube-reserved=cpu=1");
+    });
+
+    describe("passing input to scripts", () => {
+        it("the env prelude survives quotes, newlines and dollars, read back by bash", () => {
+            const env = { A_QUOTE: "it's \"quoted\"", B_LINES: "line 1\nline 2", C_DOLLAR: "$HOME `id` $(id)" };
+            const run = spawnSync("bash", ["-c", `${envPrelude(env)}printf '%s|' "$A_QUOTE" "$B_LINES" "$C_DOLLAR"`], { encoding: "utf8" });
+            assert.strictEqual(run.stdout, `${env.A_QUOTE}|${env.B_LINES}|${env.C_DOLLAR}|`);
+            assert.strictEqual(shellQuote("a'b"), `'a'\\''b'`);
+            assert.throws(() => envPrelude({ "bad-name": "x" }), /invalid environment variable name/);
+        });
+
+        it("an embedded delete script runs with its environment in a plain shell", () => {
+            const input = `${envPrelude({ NODE: "w-1" })}echo "removing $NODE"\n`;
+            const command = runEmbeddedAsRoot(input).replace(`sudo -n bash "$f"`, `bash "$f"`);
+            const run = spawnSync("sh", ["-c", command], { encoding: "utf8" });
+            assert.strictEqual(run.stdout, "removing w-1\n", run.stderr);
+        });
+    });
+});

@@ -1,0 +1,129 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { calicoInstallation } from "../components/cluster/calico";
+import { caCertHash, kubeadmApiVersion, kubeadmInitConfig, kubeadmJoinConfig, JoinSecrets } from "../components/control-plane/kubeadm";
+import { kubeVipManifest } from "../components/control-plane/kube-vip";
+import { registryConfig } from "../components/director/registry";
+import { SiteConfig } from "../stacks";
+import { ROOT, stackInput, resolveOrThrow, stackSite } from "./fixtures";
+
+const GOLDEN = path.join(ROOT, "test", "golden");
+
+function assertGolden(name: string, actual: string): void {
+    const file = path.join(GOLDEN, name);
+    if (process.env.UPDATE_GOLDEN === "1") {
+        fs.writeFileSync(file, actual);
+        return;
+    }
+    assert.ok(fs.existsSync(file), `missing golden file ${file}; run UPDATE_GOLDEN=1 npm test and review it`);
+    assert.strictEqual(actual, fs.readFileSync(file, "utf8"), `${name} differs from its golden file`);
+}
+
+/** Fixed stand-ins: the program's real ones are Pulumi secrets generated once per site. */
+const SECRETS: JoinSecrets = {
+    token: "abcdef.0123456789abcdef",
+    certificateKey: "e6a2eb8581237ab72a4f494f30285ec12a9694d750b9785706a83bfcbbbd2204",
+    caCertPem: fs.readFileSync(path.join(ROOT, "test", "fixtures", "ca.crt"), "utf8"),
+};
+
+const docs = (yaml: string): Record<string, any>[] => YAML.parseAllDocuments(yaml).map((d) => d.toJSON()); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function withVersion(stack: string, version: string): SiteConfig {
+    const input = stackInput(stack);
+    (input.site as Record<string, unknown>).cluster = { kubernetesVersion: version };
+    return resolveOrThrow(input);
+}
+
+describe("kubeadm configuration", () => {
+    describe("golden files", () => {
+        it("dev: init (single master, endpoint = its address) and worker join", () => {
+            const site = stackSite("dev");
+            assertGolden("dev-kubeadm-init.yaml", kubeadmInitConfig(site, SECRETS));
+            assertGolden("dev-kubeadm-join-worker-1.yaml", kubeadmJoinConfig(site, site.workers[0], SECRETS));
+        });
+
+        it("prod: init on master-1, control-plane join of master-2, worker join, kube-vip, registry, Calico", () => {
+            const site = stackSite("prod");
+            assertGolden("prod-kubeadm-init.yaml", kubeadmInitConfig(site, SECRETS));
+            assertGolden("prod-kubeadm-join-master-2.yaml", kubeadmJoinConfig(site, site.masters[1], SECRETS));
+            assertGolden("prod-kubeadm-join-worker-1.yaml", kubeadmJoinConfig(site, site.workers[0], SECRETS));
+            assertGolden("prod-kube-vip.yaml", kubeVipManifest(site.cluster)!);
+            assertGolden("prod-registry-config.yml", registryConfig(site.cluster));
+            assertGolden("prod-calico-installation.yaml", calicoInstallation(site));
+        });
+    });
+
+    it("uses the kubeadm API of the pinned version: v1beta4 from 1.31 (extraArgs as lists), v1beta3 before (maps)", () => {
+        assert.strictEqual(kubeadmApiVersion(30), "kubeadm.k8s.io/v1beta3");
+        assert.strictEqual(kubeadmApiVersion(31), "kubeadm.k8s.io/v1beta4");
+        const old = withVersion("dev", "1.30.8");
+        const [init30] = docs(kubeadmInitConfig(old, SECRETS));
+        assert.strictEqual(init30.apiVersion, "kubeadm.k8s.io/v1beta3");
+        assert.deepStrictEqual(init30.nodeRegistration.kubeletExtraArgs, { "node-ip": "192.168.100.11" });
+        const [init31] = docs(kubeadmInitConfig(withVersion("dev", "1.31.4"), SECRETS));
+        assert.deepStrictEqual(init31.nodeRegistration.kubeletExtraArgs, [{ name: "node-ip", value: "192.168.100.11" }]);
+        const cluster30 = docs(kubeadmInitConfig(old, SECRETS))[1];
+        assert.strictEqual(cluster30.kubernetesVersion, "v1.30.8");
+    });
+
+    it("prod: endpoint is the VIP, images come from the director registry, SANs cover VIP and masters", () => {
+        const site = stackSite("prod");
+        const [init, cluster, kubelet] = docs(kubeadmInitConfig(site, SECRETS));
+        assert.strictEqual(cluster.controlPlaneEndpoint, "10.20.0.5:6443");
+        assert.strictEqual(cluster.imageRepository, "registry.site1.kvm-k8s.internal:5000");
+        // kubeadm makes <dns.imageRepository>/coredns:<tag>; the mirror keeps coredns/coredns
+        assert.deepStrictEqual(cluster.dns, { imageRepository: "registry.site1.kvm-k8s.internal:5000/coredns" });
+        assert.deepStrictEqual(cluster.networking, { podSubnet: "10.244.0.0/16", serviceSubnet: "10.96.0.0/12", dnsDomain: "cluster.local" });
+        for (const san of ["10.20.0.5", "10.10.0.11", "10.10.0.12", "10.10.0.13", "site1-master-2.site1.kvm-k8s.internal"]) {
+            assert.ok(cluster.apiServer.certSANs.includes(san), san);
+        }
+        assert.strictEqual(init.localAPIEndpoint.advertiseAddress, "10.10.0.11");
+        assert.deepStrictEqual(init.nodeRegistration.ignorePreflightErrors, ["DirAvailable--etc-kubernetes-manifests"]);
+        assert.strictEqual(kubelet.cgroupDriver, "systemd");
+    });
+
+    it("dev: endpoint is the master's address, images from upstream, no kube-vip", () => {
+        const site = stackSite("dev");
+        const [init, cluster] = docs(kubeadmInitConfig(site, SECRETS));
+        assert.strictEqual(cluster.controlPlaneEndpoint, "192.168.100.11:6443");
+        assert.strictEqual(cluster.imageRepository, undefined);
+        assert.strictEqual(init.nodeRegistration.ignorePreflightErrors, undefined);
+        assert.strictEqual(kubeVipManifest(site.cluster), undefined);
+    });
+
+    it("joins pin the program's CA by its public-key hash (same value openssl computes)", () => {
+        // openssl x509 -pubkey -noout < test/fixtures/ca.crt | openssl pkey -pubin -outform der | sha256sum
+        assert.strictEqual(caCertHash(SECRETS.caCertPem), "sha256:48dde432e496fa6e0100bd93610a8a16715be3d3bf215668f39dff1267ce9948");
+        const site = stackSite("prod");
+        const [join] = docs(kubeadmJoinConfig(site, site.workers[2], SECRETS));
+        assert.deepStrictEqual(join.discovery.bootstrapToken, {
+            apiServerEndpoint: "10.20.0.5:6443",
+            token: SECRETS.token,
+            caCertHashes: [caCertHash(SECRETS.caCertPem)],
+        });
+        assert.strictEqual(join.controlPlane, undefined, "a worker join is not a control-plane join");
+        assert.strictEqual(join.nodeRegistration.name, "site1-worker-3");
+    });
+
+    it("control-plane joins carry the certificate key and their own advertise address", () => {
+        const site = stackSite("prod");
+        const [join] = docs(kubeadmJoinConfig(site, site.masters[2], SECRETS));
+        assert.deepStrictEqual(join.controlPlane, { localAPIEndpoint: { advertiseAddress: "10.10.0.13", bindPort: 6443 }, certificateKey: SECRETS.certificateKey });
+    });
+
+    it("kube-vip announces the VIP on the masters' services interface", () => {
+        const pod = YAML.parse(kubeVipManifest(stackSite("prod").cluster)!);
+        const env = Object.fromEntries(pod.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+        assert.strictEqual(env.address, "10.20.0.5");
+        assert.strictEqual(env.vip_interface, "services");
+        assert.strictEqual(pod.spec.hostNetwork, true);
+    });
+
+    it("Calico's pool is the pod subnet and it picks node addresses from the node network", () => {
+        const [installation] = docs(calicoInstallation(stackSite("prod")));
+        assert.strictEqual(installation.spec.calicoNetwork.ipPools[0].cidr, "10.244.0.0/16");
+        assert.deepStrictEqual(installation.spec.calicoNetwork.nodeAddressAutodetectionV4, { cidrs: ["10.10.0.0/24"] });
+    });
+});

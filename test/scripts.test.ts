@@ -1,0 +1,864 @@
+/**
+ * The remote bash scripts (components/<name>/scripts/*.sh) against their contract: every
+ * input comes from the environment and is documented in the header, shellcheck is clean,
+ * and the steps that only write files are idempotent. Scripts run the way the program runs
+ * them: one uploaded file, an `export NAME='value'` prelude followed by the script, started
+ * with `bash <file>`. File steps are pointed at a temp directory with KVMK8S_ROOT and picked
+ * one at a time with KVMK8S_ONLY; kubeadm and kubectl are stand-ins on PATH.
+ */
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "..");
+
+const EXPECTED_SCRIPTS = [
+    "components/director/scripts/prepare-director.sh",
+    "components/node-prep/scripts/prepare-node.sh",
+    "components/control-plane/scripts/init-control-plane.sh",
+    "components/control-plane/scripts/join-control-plane.sh",
+    "components/workers/scripts/join-worker.sh",
+    "components/control-plane/scripts/read-kubeconfig.sh",
+    "components/director/scripts/install-kubeconfig.sh",
+    "components/cluster/scripts/install-calico.sh",
+    "components/cluster/scripts/wait-nodes-ready.sh",
+    "components/cluster/scripts/write-roster.sh",
+    "components/cluster/scripts/remove-node.sh",
+];
+
+/** Variables bash or the system provides: not inputs of a script. */
+const STANDARD_VARS = new Set([
+    "HOME", "PATH", "EUID", "UID", "SECONDS", "FUNCNAME", "BASH_SOURCE", "BASH_REMATCH", "BASHPID", "LINENO",
+    "PWD", "IFS", "TMPDIR", "PIPESTATUS", "RANDOM", "OPTARG", "OPTIND", "HOSTNAME", "USER", "LC_ALL", "LANG",
+]);
+
+/** Every components/**\/scripts/*.sh, relative to the repo, with forward slashes. */
+function findScripts(): string[] {
+    const found: string[] = [];
+    const walk = (dir: string): void => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+            const full = path.join(dir, entry.name);
+            if (entry.isDirectory()) {
+                walk(full);
+            } else if (entry.isFile() && entry.name.endsWith(".sh") && path.basename(dir) === "scripts") {
+                found.push(path.relative(ROOT, full).split(path.sep).join("/"));
+            }
+        }
+    };
+    walk(path.join(ROOT, "components"));
+    return found.sort();
+}
+
+const read = (rel: string): string => fs.readFileSync(path.join(ROOT, rel), "utf8");
+
+/** The header: the comment lines right after the shebang. */
+function headerOf(text: string): string[] {
+    const lines = text.split("\n");
+    const header: string[] = [];
+    for (const line of lines.slice(1)) {
+        if (!line.startsWith("#")) break;
+        header.push(line);
+    }
+    return header;
+}
+
+interface EnvEntry {
+    name: string;
+    text: string;
+}
+
+/** The "# Environment:" list: "#   NAME  required|optional  meaning (e.g. ...)", continuation lines indented deeper. */
+function envEntries(header: string[]): EnvEntry[] {
+    const start = header.findIndex((l) => /^# Environment/.test(l));
+    if (start < 0) return [];
+    const entries: EnvEntry[] = [];
+    for (const line of header.slice(start + 1)) {
+        const entry = /^# {3}([A-Z][A-Z0-9_]*)\s+(.*)$/.exec(line);
+        if (entry) {
+            entries.push({ name: entry[1], text: entry[2] });
+        } else if (/^# {4,}\S/.test(line) && entries.length > 0) {
+            entries[entries.length - 1].text += " " + line.replace(/^#\s+/, "");
+        } else {
+            break;
+        }
+    }
+    return entries;
+}
+
+/**
+ * The UPPER_CASE variables a script reads from its environment: referenced ($NAME, ${NAME...})
+ * and either never assigned in the script or read with a default/check (${NAME:-...}, ${NAME:?...}).
+ */
+function envInputs(text: string): string[] {
+    const code = text
+        .split("\n")
+        .filter((l) => !/^\s*#/.test(l))
+        .join("\n");
+    const refs = new Set<string>();
+    const defaulted = new Set<string>();
+    const assigned = new Set<string>();
+    for (const m of code.matchAll(/\$\{?([A-Z_][A-Z0-9_]*)(?![A-Za-z0-9_])/g)) refs.add(m[1]);
+    for (const m of code.matchAll(/\$\{([A-Z_][A-Z0-9_]*)(:?[-?=+])/g)) defaulted.add(m[1]);
+    const assignment = /(?:^|[\s;(])(?:export\s+|readonly\s+|local\s+(?:-\w+\s+)*|declare\s+(?:-\w+\s+)*)?([A-Z_][A-Z0-9_]*)(?:\[[^\]]*\])?\+?=/gm;
+    for (const m of code.matchAll(assignment)) assigned.add(m[1]);
+    for (const m of code.matchAll(/\b(?:read|mapfile)\s+(?:-\w+\s+)*([A-Z_][A-Z0-9_]*)\b/g)) assigned.add(m[1]);
+    for (const m of code.matchAll(/\bfor\s+([A-Z_][A-Z0-9_]*)\s+in\b/g)) assigned.add(m[1]);
+    return [...refs].filter((n) => !STANDARD_VARS.has(n) && (defaulted.has(n) || !assigned.has(n))).sort();
+}
+
+/** The text between "# ---- BEGIN kvm-k8s <name>" and "# ---- END kvm-k8s <name>", or undefined. */
+function sharedBlock(text: string, name: string): string | undefined {
+    const begin = text.indexOf(`# ---- BEGIN kvm-k8s ${name}`);
+    const end = text.indexOf(`# ---- END kvm-k8s ${name}`);
+    if (begin < 0 && end < 0) return undefined;
+    assert.ok(begin >= 0 && end > begin, `unbalanced ${name} block markers`);
+    // The BEGIN line names the scripts that carry the block; compare from the next line on.
+    return text.slice(text.indexOf("\n", begin) + 1, end);
+}
+
+// ---------------------------------------------------------------------------------------
+// Running scripts the way the program does.
+
+/** `export NAME='value'` lines, `'` escaped as `'\''`, as the program writes them. */
+function prelude(env: Record<string, string>): string {
+    return Object.entries(env)
+        .map(([k, v]) => `export ${k}='${v.replace(/'/g, `'\\''`)}'\n`)
+        .join("");
+}
+
+interface Run {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+class Sandbox {
+    readonly dir: string;
+    readonly root: string;
+    readonly bin: string;
+
+    constructor() {
+        this.dir = fs.mkdtempSync(path.join(os.tmpdir(), "kvmk8s-scripts-"));
+        this.root = path.join(this.dir, "root");
+        this.bin = path.join(this.dir, "bin");
+        fs.mkdirSync(this.root);
+        fs.mkdirSync(this.bin);
+    }
+
+    /** Upload-and-run: the prelude with `env` (KVMK8S_ROOT added) followed by the script, run with bash. */
+    run(rel: string, env: Record<string, string>, extra: Record<string, string> = {}): Run {
+        const file = path.join(this.dir, `upload-${path.basename(rel)}`);
+        fs.writeFileSync(file, prelude({ KVMK8S_ROOT: this.root, ...env }) + read(rel));
+        const res = spawnSync("bash", [file], {
+            encoding: "utf8",
+            input: "",
+            timeout: 50_000,
+            env: { PATH: `${this.bin}:${process.env.PATH}`, HOME: this.dir, LANG: "C.UTF-8", ...extra },
+        });
+        return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+    }
+
+    p(abs: string): string {
+        return path.join(this.root, abs);
+    }
+
+    put(abs: string, content: string, mode = 0o644): void {
+        fs.mkdirSync(path.dirname(this.p(abs)), { recursive: true });
+        fs.writeFileSync(this.p(abs), content, { mode });
+        fs.chmodSync(this.p(abs), mode);
+    }
+
+    get(abs: string): string {
+        return fs.readFileSync(this.p(abs), "utf8");
+    }
+
+    mode(abs: string): number {
+        return fs.statSync(this.p(abs)).mode & 0o777;
+    }
+
+    mtimeNs(abs: string): bigint {
+        return fs.statSync(this.p(abs), { bigint: true }).mtimeNs;
+    }
+
+    tool(name: string, body: string): void {
+        fs.writeFileSync(path.join(this.bin, name), `#!/usr/bin/env bash\n${body}`, { mode: 0o755 });
+    }
+
+    cleanup(): void {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
+
+const ok = (r: Run, what: string): void =>
+    assert.strictEqual(r.status, 0, `${what} failed (exit ${r.status})\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+
+const b64 = (s: string | Buffer): string => Buffer.from(s).toString("base64");
+
+// Inputs prepare-node.sh requires before any step runs.
+const NODE_ENV = {
+    NODE_NAME: "master-1",
+    NTP_SERVERS: "10.10.0.1 ntp.site1.example",
+    KUBERNETES_VERSION: "1.31.4",
+    KUBERNETES_APT_REPO: "https://pkgs.k8s.io/core:/stable:/v1.31/deb/",
+    REGISTRY_HOST: "registry.site1.example",
+    REGISTRY_PORT: "5000",
+};
+const PREPARE_NODE = "components/node-prep/scripts/prepare-node.sh";
+
+function sleepMs(ms: number): void {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+// ---------------------------------------------------------------------------------------
+
+describe("remote scripts", () => {
+    const scripts = findScripts();
+
+    it("every script of the bootstrap is present", () => {
+        for (const rel of EXPECTED_SCRIPTS) {
+            assert.ok(scripts.includes(rel), `missing ${rel}; found: ${scripts.join(", ")}`);
+        }
+    });
+
+    describe("shellcheck --severity=style", () => {
+        for (const rel of scripts) {
+            it(`${rel} is clean`, function () {
+                const probe = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });
+                if (probe.error || probe.status !== 0) {
+                    if (process.env.CI) {
+                        throw new Error("shellcheck is not installed; CI must run it (apt-get install shellcheck)");
+                    }
+                    console.log("      shellcheck not installed here (apt-get install shellcheck); skipping");
+                    this.skip();
+                }
+                const res = spawnSync("shellcheck", ["--severity=style", "--shell=bash", "--format=gcc", path.join(ROOT, rel)], {
+                    encoding: "utf8",
+                });
+                assert.strictEqual(res.status, 0, `shellcheck findings in ${rel}:\n${res.stdout}${res.stderr}`);
+            });
+        }
+    });
+
+    describe("contract", () => {
+        for (const rel of scripts) {
+            const text = read(rel);
+
+            it(`${rel}: shebang, header, then set -euo pipefail before any command`, () => {
+                const lines = text.split("\n");
+                assert.strictEqual(lines[0], "#!/usr/bin/env bash");
+                const header = headerOf(text);
+                assert.ok(header.length >= 3, "a header comment right after the shebang says what the script does");
+                const first = lines.slice(1).find((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+                assert.strictEqual(first, "set -euo pipefail");
+                assert.ok(!/^\s*set\s+[-+]\w*x/m.test(text), "no xtrace: it would print secrets");
+            });
+
+            it(`${rel}: the header documents every environment variable it reads, and only those`, () => {
+                const entries = envEntries(headerOf(text));
+                const documented = entries.map((e) => e.name);
+                const inputs = envInputs(text);
+                for (const name of inputs) {
+                    assert.ok(documented.includes(name), `${name} is read but not in the header's Environment list`);
+                }
+                for (const entry of entries) {
+                    assert.ok(inputs.includes(entry.name), `${entry.name} is documented but the script does not read it`);
+                    assert.match(entry.text, /^(required|optional)\s/, `${entry.name}: say required or optional`);
+                    assert.match(entry.text, /e\.g\./, `${entry.name}: give an example (e.g. ...)`);
+                    const checked = text.includes(`: "\${${entry.name}:?`);
+                    assert.strictEqual(checked, entry.text.startsWith("required"), `${entry.name}: required <=> checked up front with \${${entry.name}:?...}`);
+                }
+            });
+
+            it(`${rel}: non-interactive and bounded`, () => {
+                if (/\bapt-get\b/.test(text)) {
+                    assert.match(text, /^export DEBIAN_FRONTEND=noninteractive$/m);
+                }
+                const loops = (text.match(/\bwhile true\b/g) ?? []).length;
+                const deadlines = (text.match(/deadline=\$\(\(SECONDS \+/g) ?? []).length;
+                assert.ok(loops <= deadlines, `${loops} 'while true' loops but ${deadlines} deadlines`);
+                assert.ok(!/\bsh -c\b/.test(text), "no sh -c (the etcd image has no shell; quoting hazards elsewhere)");
+            });
+        }
+
+        it("the shared helper blocks are identical wherever they appear", () => {
+            for (const block of ["common helpers", "package helpers", "kubeadm helpers"]) {
+                const copies = scripts.map((rel) => [rel, sharedBlock(read(rel), block)] as const).filter(([, b]) => b !== undefined);
+                assert.ok(copies.length >= 2, `${block}: expected in at least two scripts`);
+                for (const [rel, copy] of copies) {
+                    assert.strictEqual(copy, copies[0][1], `${rel}: its ${block} differ from ${copies[0][0]}'s`);
+                }
+            }
+            // Every script but the one-line reader carries the common helpers.
+            for (const rel of scripts.filter((r) => !r.endsWith("read-kubeconfig.sh"))) {
+                assert.ok(sharedBlock(read(rel), "common helpers") !== undefined, `${rel} lacks the common helpers`);
+            }
+        });
+    });
+
+    describe("file steps, run twice in a temp root", () => {
+        let box: Sandbox;
+        beforeEach(() => (box = new Sandbox()));
+        afterEach(() => box.cleanup());
+
+        it("write-roster.sh writes the sorted roster once, then leaves it alone", () => {
+            const rel = "components/cluster/scripts/write-roster.sh";
+            const first = box.run(rel, { ROSTER: "worker-2 master-1  worker-1 master-1" });
+            ok(first, "first run");
+            assert.match(first.stdout, /^changed: \/etc\/kvm-k8s\/roster /m);
+            assert.strictEqual(box.get("/etc/kvm-k8s/roster"), "master-1\nworker-1\nworker-2\n");
+            assert.strictEqual(box.mode("/etc/kvm-k8s/roster"), 0o644);
+            const mtime = box.mtimeNs("/etc/kvm-k8s/roster");
+            sleepMs(20);
+
+            const second = box.run(rel, { ROSTER: "worker-1 worker-2 master-1" });
+            ok(second, "second run");
+            assert.match(second.stdout, /^ok: \/etc\/kvm-k8s\/roster unchanged/m);
+            assert.doesNotMatch(second.stdout, /changed:/);
+            assert.strictEqual(box.mtimeNs("/etc/kvm-k8s/roster"), mtime, "an unchanged roster is not rewritten");
+            assert.deepStrictEqual(fs.readdirSync(box.p("/etc/kvm-k8s")), ["roster"], "no temp file left behind");
+
+            const third = box.run(rel, { ROSTER: "master-1 worker-1" });
+            ok(third, "third run");
+            assert.match(third.stdout, /^changed:/m);
+            assert.strictEqual(box.get("/etc/kvm-k8s/roster"), "master-1\nworker-1\n");
+
+            const bad = box.run(rel, { ROSTER: "master-1 Bad_Name" });
+            assert.notStrictEqual(bad.status, 0);
+            assert.match(bad.stderr, /ROSTER: 'Bad_Name' is not a node name/);
+            assert.strictEqual(box.get("/etc/kvm-k8s/roster"), "master-1\nworker-1\n");
+
+            const missing = box.run(rel, {});
+            assert.notStrictEqual(missing.status, 0);
+            assert.match(missing.stderr, /ROSTER is required/);
+        });
+
+        it("prepare-node.sh write_files: changed, then unchanged; modes honoured; content never printed", () => {
+            const secret = "kind: Secret\npassword: hunter2"; // no trailing newline on purpose
+            const ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+            const files = [
+                `0600 /etc/kvm-k8s/secret.yaml ${b64(secret)}`,
+                "",
+                `0644 /usr/local/share/ca-certificates/kvm-k8s-registry-ca.crt ${b64(ca)}`,
+            ].join("\n");
+            const env = { ...NODE_ENV, KVMK8S_ONLY: "write_files", KVMK8S_FILES: files };
+
+            const first = box.run(PREPARE_NODE, env);
+            ok(first, "first run");
+            assert.match(first.stdout, /^changed: wrote \/etc\/kvm-k8s\/secret\.yaml$/m);
+            assert.match(first.stdout, /^changed: wrote \/usr\/local\/share\/ca-certificates\/kvm-k8s-registry-ca\.crt$/m);
+            assert.strictEqual(box.get("/etc/kvm-k8s/secret.yaml"), secret);
+            assert.strictEqual(box.get("/usr/local/share/ca-certificates/kvm-k8s-registry-ca.crt"), ca);
+            assert.strictEqual(box.mode("/etc/kvm-k8s/secret.yaml"), 0o600);
+            assert.strictEqual(box.mode("/usr/local/share/ca-certificates/kvm-k8s-registry-ca.crt"), 0o644);
+            assert.ok(fs.existsSync(box.p("/var/lib/kvm-k8s/pending/update-ca-certificates")), "a new CA leaves update-ca-certificates pending");
+            assert.doesNotMatch(first.stdout + first.stderr, /hunter2|MIIB/);
+            const mtime = box.mtimeNs("/etc/kvm-k8s/secret.yaml");
+            sleepMs(20);
+
+            const second = box.run(PREPARE_NODE, env);
+            ok(second, "second run");
+            assert.match(second.stdout, /^ok: \/etc\/kvm-k8s\/secret\.yaml already up to date$/m);
+            assert.doesNotMatch(second.stdout, /changed:/);
+            assert.strictEqual(box.mtimeNs("/etc/kvm-k8s/secret.yaml"), mtime);
+
+            // A mode drift is repaired even when the content is the same.
+            fs.chmodSync(box.p("/etc/kvm-k8s/secret.yaml"), 0o644);
+            const third = box.run(PREPARE_NODE, env);
+            ok(third, "third run");
+            assert.match(third.stdout, /^changed: wrote \/etc\/kvm-k8s\/secret\.yaml$/m);
+            assert.strictEqual(box.mode("/etc/kvm-k8s/secret.yaml"), 0o600);
+
+            const none = box.run(PREPARE_NODE, { ...NODE_ENV, KVMK8S_ONLY: "write_files", KVMK8S_FILES: "" });
+            ok(none, "empty KVMK8S_FILES");
+            assert.match(none.stdout, /^ok: no files to write/m);
+
+            const broken = box.run(PREPARE_NODE, { ...env, KVMK8S_FILES: "0600 /etc/kvm-k8s/x.yaml not*base64!" });
+            assert.notStrictEqual(broken.status, 0);
+            assert.match(broken.stderr, /record 1 \(\/etc\/kvm-k8s\/x\.yaml\): content is not valid base64/);
+            assert.ok(!fs.existsSync(box.p("/etc/kvm-k8s/x.yaml")));
+
+            const relative = box.run(PREPARE_NODE, { ...env, KVMK8S_FILES: `0600 etc/x ${b64("x")}` });
+            assert.notStrictEqual(relative.status, 0);
+            assert.match(relative.stderr, /must be absolute/);
+        });
+
+        it("prepare-node.sh hosts_block: inserted once, replaced in place, other lines untouched", () => {
+            const before = "127.0.0.1\tlocalhost\n::1 localhost ip6-localhost\n";
+            const after = "10.99.0.1 kept-after-the-block\n";
+            box.put("/etc/hosts", before);
+            box.put("/etc/cloud/templates/hosts.debian.tmpl", "## template:jinja\n127.0.0.1 localhost\n");
+            const entries = "10.10.0.10  registry.site1.example director\n\n10.10.0.11 master-1\n";
+
+            const first = box.run(PREPARE_NODE, { ...NODE_ENV, KVMK8S_ONLY: "hosts_block", HOSTS_ENTRIES: entries });
+            ok(first, "first run");
+            const block = "# BEGIN kvm-k8s\n10.10.0.10 registry.site1.example director\n10.10.0.11 master-1\n# END kvm-k8s\n";
+            assert.strictEqual(box.get("/etc/hosts"), before + block);
+            assert.strictEqual(box.get("/etc/cloud/templates/hosts.debian.tmpl"), "## template:jinja\n127.0.0.1 localhost\n" + block,
+                "cloud-init rewrites /etc/hosts from its template at boot: the template carries the block too");
+            assert.match(first.stdout, /^changed: updated the kvm-k8s block in \/etc\/hosts$/m);
+
+            const mtime = box.mtimeNs("/etc/hosts");
+            sleepMs(20);
+            const second = box.run(PREPARE_NODE, { ...NODE_ENV, KVMK8S_ONLY: "hosts_block", HOSTS_ENTRIES: entries });
+            ok(second, "second run");
+            assert.doesNotMatch(second.stdout, /changed:/);
+            assert.strictEqual(box.mtimeNs("/etc/hosts"), mtime);
+
+            // Someone adds a line after the block; a new entry list replaces the block in place.
+            fs.appendFileSync(box.p("/etc/hosts"), after);
+            const third = box.run(PREPARE_NODE, { ...NODE_ENV, KVMK8S_ONLY: "hosts_block", HOSTS_ENTRIES: "10.10.0.12 registry.site1.example" });
+            ok(third, "third run");
+            assert.strictEqual(box.get("/etc/hosts"), before + "# BEGIN kvm-k8s\n10.10.0.12 registry.site1.example\n# END kvm-k8s\n" + after);
+            assert.strictEqual(box.get("/etc/hosts").split("# BEGIN kvm-k8s").length, 2, "exactly one block");
+
+            const emptied = box.run(PREPARE_NODE, { ...NODE_ENV, KVMK8S_ONLY: "hosts_block", HOSTS_ENTRIES: "" });
+            ok(emptied, "empty HOSTS_ENTRIES");
+            assert.strictEqual(box.get("/etc/hosts"), before + after, "no entries: no block");
+
+            const bad = box.run(PREPARE_NODE, { ...NODE_ENV, KVMK8S_ONLY: "hosts_block", HOSTS_ENTRIES: "registry.site1.example 10.10.0.10" });
+            assert.notStrictEqual(bad.status, 0);
+            assert.match(bad.stderr, /HOSTS_ENTRIES line 1: expected 'ip name \[name\.\.\.\]'/);
+
+            box.put("/etc/hosts", "# BEGIN kvm-k8s\n10.0.0.1 x\n");
+            const broken = box.run(PREPARE_NODE, { ...NODE_ENV, KVMK8S_ONLY: "hosts_block", HOSTS_ENTRIES: entries });
+            assert.notStrictEqual(broken.status, 0);
+            assert.match(broken.stderr, /unbalanced/);
+            assert.strictEqual(box.get("/etc/hosts"), "# BEGIN kvm-k8s\n10.0.0.1 x\n", "a damaged file is left for a human");
+        });
+
+        it("prepare-node.sh swap_fstab: comments out active swap entries once", () => {
+            const fstab = [
+                "# /etc/fstab: static file system information.",
+                "UUID=1234 / ext4 rw,discard,errors=remount-ro 0 1",
+                "/swapfile none swap sw 0 0",
+                "UUID=abcd\tnone\tswap\tsw\t0\t0",
+                "#/old-swap none swap sw 0 0",
+                "tmpfs /tmp tmpfs defaults 0 0",
+                "",
+            ].join("\n");
+            box.put("/etc/fstab", fstab);
+            const first = box.run(PREPARE_NODE, { ...NODE_ENV, KVMK8S_ONLY: "swap_fstab" });
+            ok(first, "first run");
+            assert.match(first.stdout, /^changed: commented out the swap entries of \/etc\/fstab$/m);
+            const lines = box.get("/etc/fstab").split("\n");
+            assert.strictEqual(lines[0], "# /etc/fstab: static file system information.");
+            assert.strictEqual(lines[1], "UUID=1234 / ext4 rw,discard,errors=remount-ro 0 1");
+            assert.match(lines[2], /^#.*\/swapfile none swap sw 0 0$/);
+            assert.match(lines[3], /^#.*UUID=abcd\tnone\tswap\tsw\t0\t0$/);
+            assert.strictEqual(lines[4], "#/old-swap none swap sw 0 0", "already commented lines stay as they are");
+            assert.strictEqual(lines[5], "tmpfs /tmp tmpfs defaults 0 0");
+            assert.ok(fs.existsSync(box.p("/var/lib/kvm-k8s/pending/systemd-daemon-reload")));
+            const once = box.get("/etc/fstab");
+
+            const second = box.run(PREPARE_NODE, { ...NODE_ENV, KVMK8S_ONLY: "swap_fstab" });
+            ok(second, "second run");
+            assert.match(second.stdout, /^ok: \/etc\/fstab already has no active swap entry$/m);
+            assert.strictEqual(box.get("/etc/fstab"), once, "not commented twice");
+        });
+
+        it("prepare-node.sh chrony_pools: comments out the default pools once and keeps sources.d", () => {
+            const conf = [
+                "# Welcome to the chrony configuration file.",
+                "confdir /etc/chrony/conf.d",
+                "pool 2.debian.pool.ntp.org iburst",
+                "  pool 0.pool.ntp.org iburst maxsources 2",
+                "sourcedir /run/chrony-dhcp",
+                "sourcedir /etc/chrony/sources.d",
+                "keyfile /etc/chrony/chrony.keys",
+                "makestep 1 3",
+                "",
+            ].join("\n");
+            box.put("/etc/chrony/chrony.conf", conf);
+            const first = box.run(PREPARE_NODE, { ...NODE_ENV, KVMK8S_ONLY: "chrony_pools" });
+            ok(first, "first run");
+            assert.match(first.stdout, /^changed: /m);
+            const result = box.get("/etc/chrony/chrony.conf");
+            const lines = result.split("\n");
+            assert.ok(!lines.some((l) => /^\s*pool\s/.test(l)), "no active pool line left");
+            assert.match(lines[2], /^#.*pool 2\.debian\.pool\.ntp\.org iburst$/);
+            assert.match(lines[3], /^#.*pool 0\.pool\.ntp\.org iburst maxsources 2$/);
+            for (const keep of [0, 1, 4, 5, 6, 7]) assert.strictEqual(lines[keep], conf.split("\n")[keep]);
+            assert.strictEqual(result.split("sourcedir /etc/chrony/sources.d").length, 2, "sources.d not added twice");
+            assert.ok(fs.existsSync(box.p("/var/lib/kvm-k8s/pending/restart-chrony")));
+
+            const second = box.run(PREPARE_NODE, { ...NODE_ENV, KVMK8S_ONLY: "chrony_pools" });
+            ok(second, "second run");
+            assert.match(second.stdout, /^ok: /m);
+            assert.strictEqual(box.get("/etc/chrony/chrony.conf"), result);
+
+            // A configuration that does not read sources.d gets the directive once.
+            box.put("/etc/chrony/chrony.conf", "pool 2.debian.pool.ntp.org iburst\nmakestep 1 3\n");
+            ok(box.run(PREPARE_NODE, { ...NODE_ENV, KVMK8S_ONLY: "chrony_pools" }), "without sourcedir");
+            ok(box.run(PREPARE_NODE, { ...NODE_ENV, KVMK8S_ONLY: "chrony_pools" }), "without sourcedir, again");
+            assert.strictEqual(box.get("/etc/chrony/chrony.conf"),
+                "#kvm-k8s: pool 2.debian.pool.ntp.org iburst\nmakestep 1 3\nsourcedir /etc/chrony/sources.d\n");
+
+            const sources = box.run(PREPARE_NODE, { ...NODE_ENV, KVMK8S_ONLY: "chrony_sources" });
+            ok(sources, "chrony_sources");
+            assert.match(box.get("/etc/chrony/sources.d/kvm-k8s.sources"), /^server 10\.10\.0\.1 iburst\nserver ntp\.site1\.example iburst\n$/m);
+        });
+
+        it("prepare-node.sh containerd_hosts: one hosts.toml per mirrored upstream, stale ones removed", () => {
+            const env = { ...NODE_ENV, KVMK8S_ONLY: "containerd_hosts", MIRRORED_REGISTRIES: "docker.io quay.io" };
+            box.put("/etc/containerd/certs.d/example.org/hosts.toml", "server = \"https://example.org\"\n");
+            ok(box.run(PREPARE_NODE, env), "first run");
+            const docker = box.get("/etc/containerd/certs.d/docker.io/hosts.toml");
+            assert.match(docker, /^server = "https:\/\/registry-1\.docker\.io"$/m);
+            assert.match(docker, /^\[host\."https:\/\/registry\.site1\.example:5000"\]$/m);
+            assert.match(docker, /^ {2}capabilities = \["pull", "resolve"\]$/m);
+            assert.match(docker, /^ {2}ca = "\/usr\/local\/share\/ca-certificates\/kvm-k8s-registry-ca\.crt"$/m);
+            assert.match(box.get("/etc/containerd/certs.d/quay.io/hosts.toml"), /^server = "https:\/\/quay\.io"$/m);
+            assert.match(box.get("/etc/containerd/certs.d/registry.site1.example:5000/hosts.toml"),
+                /^server = "https:\/\/registry\.site1\.example:5000"$/m);
+
+            const again = box.run(PREPARE_NODE, env);
+            ok(again, "second run");
+            assert.doesNotMatch(again.stdout, /changed:/);
+
+            const fewer = box.run(PREPARE_NODE, { ...env, MIRRORED_REGISTRIES: "quay.io" });
+            ok(fewer, "docker.io dropped");
+            assert.match(fewer.stdout, /^changed: removed \/etc\/containerd\/certs\.d\/docker\.io\/hosts\.toml/m);
+            assert.ok(!fs.existsSync(box.p("/etc/containerd/certs.d/docker.io")));
+            assert.ok(fs.existsSync(box.p("/etc/containerd/certs.d/example.org/hosts.toml")), "files it did not write stay");
+
+            // With pull credentials: a Basic Authorization header for the registry host only, files 0600.
+            const withAuth = box.run(PREPARE_NODE, { ...env, REGISTRY_USER: "kvmk8s", REGISTRY_PASSWORD: "pa'ss" });
+            ok(withAuth, "with credentials");
+            const quay = box.get("/etc/containerd/certs.d/quay.io/hosts.toml");
+            assert.match(quay, new RegExp(`^\\[host\\."https://registry\\.site1\\.example:5000"\\.header\\]\\n {2}Authorization = "Basic ${b64("kvmk8s:pa'ss")}"$`, "m"));
+            assert.strictEqual(box.mode("/etc/containerd/certs.d/quay.io/hosts.toml"), 0o600);
+            assert.strictEqual(box.mode("/etc/containerd/certs.d/registry.site1.example:5000/hosts.toml"), 0o600);
+            assert.doesNotMatch(withAuth.stdout + withAuth.stderr, /pa'ss|cGEnc3M|Basic/);
+            const half = box.run(PREPARE_NODE, { ...env, REGISTRY_USER: "kvmk8s" });
+            assert.notStrictEqual(half.status, 0);
+            assert.match(half.stderr, /REGISTRY_USER and REGISTRY_PASSWORD go together/);
+        });
+
+        it("prepare-node.sh kubelet_args: /etc/default/kubelet written once", () => {
+            const args = "--system-reserved=cpu=500m,memory=1Gi --eviction-hard=memory.available<500Mi,nodefs.available<10%";
+            const env = { ...NODE_ENV, KVMK8S_ONLY: "kubelet_args", KUBELET_EXTRA_ARGS: args };
+            ok(box.run(PREPARE_NODE, env), "first run");
+            assert.strictEqual(box.get("/etc/default/kubelet"), `KUBELET_EXTRA_ARGS="${args}"\n`);
+            assert.ok(fs.existsSync(box.p("/var/lib/kvm-k8s/pending/restart-kubelet")));
+            const second = box.run(PREPARE_NODE, env);
+            ok(second, "second run");
+            assert.doesNotMatch(second.stdout, /changed:/);
+            const quoted = box.run(PREPARE_NODE, { ...env, KUBELET_EXTRA_ARGS: "--node-labels='a=b'" });
+            assert.notStrictEqual(quoted.status, 0);
+            assert.match(quoted.stderr, /KUBELET_EXTRA_ARGS must be one line without quotes/);
+        });
+
+        it("KVMK8S_ONLY names a step; steps that touch the running system refuse a KVMK8S_ROOT", () => {
+            const unknown = box.run(PREPARE_NODE, { ...NODE_ENV, KVMK8S_ONLY: "rm_rf" });
+            assert.notStrictEqual(unknown.status, 0);
+            assert.match(unknown.stderr, /KVMK8S_ONLY=rm_rf is not a step of this script/);
+            for (const live of ["swap_off", "kernel_modules", "install_containerd", "kubernetes_packages"]) {
+                const r = box.run(PREPARE_NODE, { ...NODE_ENV, KVMK8S_ONLY: live });
+                assert.notStrictEqual(r.status, 0, live);
+                assert.match(r.stderr, new RegExp(`step ${live} acts on the running system`));
+            }
+            const missing = box.run(PREPARE_NODE, { ...NODE_ENV, NTP_SERVERS: "", KVMK8S_ONLY: "write_files" });
+            assert.notStrictEqual(missing.status, 0);
+            assert.match(missing.stderr, /NTP_SERVERS is required/);
+        });
+
+        it("prepare-director.sh hosts_block: the registry name resolves to the director", () => {
+            box.put("/etc/hosts", "127.0.0.1 localhost\n");
+            const env = {
+                KUBERNETES_VERSION: "1.31.4",
+                KUBERNETES_APT_REPO: "https://pkgs.k8s.io/core:/stable:/v1.31/deb/",
+                HELM_URL: "https://get.helm.sh/helm-v3.16.3-linux-amd64.tar.gz",
+                HELM_VERSION: "v3.16.3",
+                REGISTRY_HOST: "registry.site1.example",
+                REGISTRY_PORT: "5000",
+                REGISTRY_USER: "kvmk8s",
+                REGISTRY_PASSWORD: "it's-a-secret",
+                DIRECTOR_ADDRESS: "10.10.0.10",
+                KVMK8S_ONLY: "hosts_block",
+            };
+            const rel = "components/director/scripts/prepare-director.sh";
+            const first = box.run(rel, env);
+            ok(first, "first run");
+            assert.strictEqual(box.get("/etc/hosts"), "127.0.0.1 localhost\n# BEGIN kvm-k8s\n10.10.0.10 registry.site1.example\n# END kvm-k8s\n");
+            const second = box.run(rel, env);
+            ok(second, "second run");
+            assert.doesNotMatch(second.stdout, /changed:/);
+            assert.doesNotMatch(first.stdout + first.stderr + second.stdout + second.stderr, /secret/);
+        });
+    });
+
+    describe("kubeadm steps, with a stand-in kubeadm", () => {
+        let box: Sandbox;
+        const TOKEN = "abcdef.0123456789abcdef";
+        const CERT_KEY = "f".repeat(64);
+        beforeEach(() => {
+            box = new Sandbox();
+            // Prints what real kubeadm prints that must never reach the program's output.
+            box.tool(
+                "kubeadm",
+                `echo "kubeadm $*" >>"$FAKE_CALLS"
+case "$1" in
+init)
+    grep -q 'path: /etc/kubernetes/super-admin.conf' "$KVMK8S_ROOT/etc/kubernetes/manifests/kube-vip.yaml" && echo "kube-vip on super-admin.conf" >>"$FAKE_CALLS"
+    echo "You can now join any number of control-plane nodes by running:"
+    echo "  kubeadm join k8s.site1.example:6443 --token ${TOKEN} \\\\"
+    echo "    --discovery-token-ca-cert-hash sha256:0123 --control-plane --certificate-key ${CERT_KEY}"
+    echo "[upload-certs] Using certificate key:"
+    echo "${CERT_KEY}"
+    echo "[init] harmless progress line"
+    [[ "\${FAKE_FAIL:-}" == 1 ]] && exit 1
+    mkdir -p "$KVMK8S_ROOT/etc/kubernetes"
+    echo "admin kubeconfig" >"$KVMK8S_ROOT/etc/kubernetes/admin.conf" ;;
+join)
+    echo "[preflight] Running pre-flight checks"
+    echo "[discovery] using token ${TOKEN}"
+    echo "[kubelet-start] harmless progress line"
+    [[ "\${FAKE_FAIL:-}" == 1 ]] && { echo "error: could not reach the API" >&2; exit 1; }
+    mkdir -p "$KVMK8S_ROOT/etc/kubernetes"
+    echo "kubelet kubeconfig" >"$KVMK8S_ROOT/etc/kubernetes/kubelet.conf" ;;
+reset) echo "[reset] done" ;;
+esac
+exit 0
+`,
+            );
+        });
+        afterEach(() => box.cleanup());
+
+        const calls = (): string[] => {
+            const f = path.join(box.dir, "calls");
+            return fs.existsSync(f) ? fs.readFileSync(f, "utf8").trim().split("\n").filter(Boolean) : [];
+        };
+        const joinFiles = `0600 /etc/kvm-k8s/kubeadm-join.yaml ${b64(`apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n# token ${TOKEN}\n`)}`;
+
+        it("join-worker.sh joins once, keeps kubeadm's secrets out of its output, and resets a failed join", () => {
+            const rel = "components/workers/scripts/join-worker.sh";
+            const extra = { FAKE_CALLS: path.join(box.dir, "calls") };
+
+            const failed = box.run(rel, { KVMK8S_FILES: joinFiles }, { ...extra, FAKE_FAIL: "1" });
+            assert.notStrictEqual(failed.status, 0);
+            const out = failed.stdout + failed.stderr;
+            assert.ok(!out.includes(TOKEN), `the join token leaked:\n${out}`);
+            assert.doesNotMatch(out, /--discovery-token|certificate-key/);
+            assert.match(failed.stderr, /harmless progress line/, "the log's tail is shown");
+            assert.match(failed.stderr, /could not reach the API/);
+            assert.match(failed.stderr, /kubeadm reset done/);
+            assert.deepStrictEqual(calls(), [`kubeadm join --config ${box.p("/etc/kvm-k8s/kubeadm-join.yaml")}`, "kubeadm reset --force"]);
+            const log = box.p("/var/log/kvm-k8s/kubeadm-join.log");
+            assert.strictEqual(fs.statSync(log).mode & 0o777, 0o600);
+            assert.strictEqual(fs.statSync(path.dirname(log)).mode & 0o777, 0o700);
+            assert.ok(fs.readFileSync(log, "utf8").includes(TOKEN), "the full output is kept in the root-only log");
+
+            fs.rmSync(path.join(box.dir, "calls"));
+            const joined = box.run(rel, { KVMK8S_FILES: joinFiles }, extra);
+            ok(joined, "join");
+            assert.match(joined.stdout, /^changed: joined the cluster as a worker$/m);
+            assert.ok(!joined.stdout.includes(TOKEN));
+            assert.strictEqual(box.mode("/etc/kvm-k8s/kubeadm-join.yaml"), 0o600);
+
+            fs.rmSync(path.join(box.dir, "calls"));
+            const again = box.run(rel, { KVMK8S_FILES: joinFiles }, extra);
+            ok(again, "second run");
+            assert.match(again.stdout, /^ok: already joined/m);
+            assert.doesNotMatch(again.stdout, /changed:/);
+            assert.deepStrictEqual(calls(), [], "kubeadm is not run again");
+        });
+
+        it("init-control-plane.sh runs kube-vip on super-admin.conf during init, on admin.conf after", () => {
+            const rel = "components/control-plane/scripts/init-control-plane.sh";
+            const vip = [
+                "apiVersion: v1",
+                "kind: Pod",
+                "metadata:",
+                "  name: kube-vip",
+                "spec:",
+                "  containers:",
+                "  - name: kube-vip",
+                "    volumeMounts:",
+                "    - mountPath: /etc/kubernetes/admin.conf",
+                "      name: kubeconfig",
+                "  volumes:",
+                "  - hostPath:",
+                "      path: /etc/kubernetes/admin.conf",
+                "    name: kubeconfig",
+                "",
+            ].join("\n");
+            const files = [
+                `0600 /etc/kvm-k8s/kubeadm-init.yaml ${b64("kind: InitConfiguration\n")}`,
+                joinFiles,
+                `0600 /etc/kvm-k8s/kube-vip.yaml ${b64(vip)}`,
+            ].join("\n");
+            // Nothing listens on 127.0.0.1:1: the API does not answer, so this is a first init.
+            const env = { CONTROL_PLANE_ENDPOINT: "127.0.0.1:1", KVMK8S_FILES: files };
+            const extra = { FAKE_CALLS: path.join(box.dir, "calls") };
+
+            const first = box.run(rel, env, extra);
+            ok(first, "init");
+            assert.deepStrictEqual(calls(), [
+                `kubeadm init --config ${box.p("/etc/kvm-k8s/kubeadm-init.yaml")} --upload-certs --skip-token-print --skip-certificate-key-print`,
+                "kube-vip on super-admin.conf",
+            ]);
+            assert.match(first.stdout, /^changed: control plane initialised at 127\.0\.0\.1:1$/m);
+            assert.ok(!first.stdout.includes(TOKEN) && !first.stdout.includes(CERT_KEY));
+            assert.strictEqual(box.get("/etc/kubernetes/manifests/kube-vip.yaml"), vip, "after init: the manifest as given, on admin.conf");
+            assert.strictEqual(box.mode("/etc/kubernetes/manifests/kube-vip.yaml"), 0o600);
+            assert.strictEqual(box.get("/root/.kube/config"), "admin kubeconfig\n");
+            assert.strictEqual(box.mode("/root/.kube/config"), 0o600);
+
+            fs.rmSync(path.join(box.dir, "calls"));
+            const second = box.run(rel, env, extra);
+            ok(second, "second run");
+            assert.match(second.stdout, /^ok: control plane already initialised/m);
+            assert.doesNotMatch(second.stdout, /changed:/);
+            assert.deepStrictEqual(calls(), []);
+        });
+    });
+
+    describe("cluster steps, with a stand-in kubectl", () => {
+        let box: Sandbox;
+        // State files: nodes ("name ready unschedulable ip"), etcd members (etcdctl's simple format).
+        const KUBECTL = `state="$FAKE_STATE"
+echo "kubectl $*" >>"$state/calls"
+args=" $* "
+node_line() { awk -v n="$1" '$1 == n' "$state/nodes"; }
+case "$args" in
+*" get nodes "*"-o wide"*) echo "NAME STATUS"; awk '{ print $1, ($2 == "True" ? "Ready" : "NotReady") }' "$state/nodes" ;;
+*" get nodes "*) awk '{ print $1, $2 }' "$state/nodes" ;;
+*" get node "*" -o name"*) n="$(awk '{ for (i = 1; i <= NF; i++) if ($i == "node") { print $(i + 1); exit } }' <<<"$*")"
+    if [[ -n "$(node_line "$n")" ]]; then echo "node/$n"; fi ;;
+*" get node "*"unschedulable"*) n="$3"; node_line "$n" | awk '{ print $3 }' ;;
+*" get node "*"InternalIP"*) n="$3"; node_line "$n" | awk '{ print $4 }' ;;
+*" get node "*"Ready"*) n="$3"; node_line "$n" | awk '{ print $2 }' ;;
+*" cordon "*) n="$2"; awk -v n="$n" '$1 == n { $3 = "true" } { print }' "$state/nodes" >"$state/n.tmp"; mv "$state/n.tmp" "$state/nodes"; echo "node/$n cordoned" ;;
+*" drain "*) if [[ -n "\${FAKE_DRAIN_FAIL:-}" ]]; then echo "error when evicting pods/web-1: Cannot evict pod as it would violate the pod's disruption budget." >&2; exit 1; fi; echo "node/$2 drained" ;;
+*" get pods -l component=etcd "*) awk '$1 ~ /^master-/ { print "etcd-" $1, $1, "Running" }' "$state/nodes" ;;
+*" exec "*" member list"*) cat "$state/members" ;;
+*" exec "*" member remove "*) id="\${*: -1}"; grep -v "^$id," "$state/members" >"$state/m.tmp"; mv "$state/m.tmp" "$state/members"; echo "Member $id removed" ;;
+*" delete node "*) n="$3"; awk -v n="$n" '$1 != n' "$state/nodes" >"$state/n.tmp"; mv "$state/n.tmp" "$state/nodes"; echo "node \\"$n\\" deleted" ;;
+*) echo "fake kubectl: unexpected: $*" >&2; exit 99 ;;
+esac
+`;
+        beforeEach(() => {
+            box = new Sandbox();
+            box.tool("kubectl", KUBECTL);
+            fs.mkdirSync(path.join(box.dir, "state"));
+        });
+        afterEach(() => box.cleanup());
+
+        const state = (name: string, content?: string): string => {
+            const f = path.join(box.dir, "state", name);
+            if (content !== undefined) fs.writeFileSync(f, content);
+            return fs.existsSync(f) ? fs.readFileSync(f, "utf8") : "";
+        };
+        const extra = (): Record<string, string> => ({ FAKE_STATE: path.join(box.dir, "state") });
+        const kubectlCalls = (): string[] => state("calls").trim().split("\n").filter(Boolean);
+        const NODES = "master-1 True false 10.10.0.11\nmaster-2 True false 10.10.0.12\nmaster-3 True false 10.10.0.13\nworker-1 True false 10.10.0.21\n";
+        const MEMBERS = [
+            "8e9e05c52164694d, started, master-1, https://10.10.0.11:2380, https://10.10.0.11:2379, false",
+            "91bc3c398fb3c146, started, master-2, https://10.10.0.12:2380, https://10.10.0.12:2379, false",
+            "fd422379fda50e48, started, master-3, https://10.10.0.13:2380, https://10.10.0.13:2379, false",
+            "",
+        ].join("\n");
+
+        it("wait-nodes-ready.sh passes when all are Ready and names the missing and NotReady ones on timeout", () => {
+            const rel = "components/cluster/scripts/wait-nodes-ready.sh";
+            state("nodes", NODES);
+            const ready = box.run(rel, { EXPECTED_NODES: "master-1 worker-1" }, extra());
+            ok(ready, "all Ready");
+            assert.match(ready.stdout, /^ok: all 2 expected nodes are Ready$/m);
+            assert.match(ready.stdout, /^NAME STATUS$/m, "ends with kubectl get nodes -o wide");
+
+            state("nodes", "master-1 True false 10.10.0.11\nworker-1 False false 10.10.0.21\n");
+            const late = box.run(rel, { EXPECTED_NODES: "master-1 worker-1 worker-2", TIMEOUT_SECONDS: "0" }, extra());
+            assert.notStrictEqual(late.status, 0);
+            assert.match(late.stderr, /timed out after 0s waiting for nodes to be Ready \(not registered: worker-2; not Ready: worker-1\)/);
+
+            const bad = box.run(rel, { EXPECTED_NODES: "master-1", TIMEOUT_SECONDS: "soon" }, extra());
+            assert.notStrictEqual(bad.status, 0);
+            assert.match(bad.stderr, /TIMEOUT_SECONDS 'soon' is not a number/);
+        });
+
+        it("remove-node.sh drains, removes the etcd member and the node; a re-run changes nothing", () => {
+            const rel = "components/cluster/scripts/remove-node.sh";
+            box.put("/etc/kvm-k8s/roster", "master-1\nmaster-2\nmaster-3\nworker-1\n");
+            state("nodes", NODES);
+            state("members", MEMBERS);
+            const env = { NODE: "master-1", ROLE: "master" };
+
+            const first = box.run(rel, env, extra());
+            ok(first, "first removal");
+            for (const line of [
+                /^ok: the 3 other roster nodes are Ready$/m,
+                /^changed: cordoned master-1$/m,
+                /^changed: drained master-1$/m,
+                /^changed: removed master-1's etcd member 8e9e05c52164694d \(2 members left\)$/m,
+                /^changed: deleted node master-1$/m,
+            ]) {
+                assert.match(first.stdout, line);
+            }
+            const c = kubectlCalls();
+            assert.ok(c.some((l) => /^kubectl drain master-1 --ignore-daemonsets --delete-emptydir-data --timeout=600s$/.test(l)), c.join("\n"));
+            const exec = c.find((l) => l.includes("member remove"));
+            assert.ok(exec, "etcdctl member remove ran");
+            assert.match(exec!, /exec etcd-master-[23] -c etcd .*-- etcdctl --endpoints=https:\/\/127\.0\.0\.1:2379 --cacert=\/etc\/kubernetes\/pki\/etcd\/ca\.crt --cert=\/etc\/kubernetes\/pki\/etcd\/server\.crt --key=\/etc\/kubernetes\/pki\/etcd\/server\.key member remove 8e9e05c52164694d$/);
+            assert.ok(!c.some((l) => l.includes("exec etcd-master-1")), "never asks the etcd of the node being removed");
+            assert.doesNotMatch(state("members"), /master-1/);
+            assert.doesNotMatch(state("nodes"), /master-1 /);
+
+            // A re-run after success (e.g. Pulumi retrying the delete) finds nothing left to do.
+            state("calls", "");
+            const again = box.run(rel, env, extra());
+            ok(again, "re-run");
+            assert.match(again.stdout, /^ok: node master-1 not registered; nothing to drain$/m);
+            assert.match(again.stdout, /^ok: no etcd member for master-1$/m);
+            assert.match(again.stdout, /^ok: node master-1 already absent$/m);
+            assert.doesNotMatch(again.stdout, /changed:/);
+        });
+
+        it("remove-node.sh waits for roster nodes, fails a blocked drain clearly, refuses to remove the last etcd member", () => {
+            const rel = "components/cluster/scripts/remove-node.sh";
+            box.put("/etc/kvm-k8s/roster", "master-1\nworker-1\nworker-2\n");
+            state("nodes", "master-1 True false 10.10.0.11\nworker-1 True false 10.10.0.21\n");
+            const waiting = box.run(rel, { NODE: "worker-1", ROLE: "worker", WAIT_TIMEOUT_SECONDS: "0" }, extra());
+            assert.notStrictEqual(waiting.status, 0);
+            assert.match(waiting.stderr, /timed out after 0s waiting before removing worker-1, one node at a time, for: worker-2 \(not registered\)/);
+            assert.ok(!kubectlCalls().some((l) => /cordon|drain|delete/.test(l)), "nothing is touched while waiting");
+
+            box.put("/etc/kvm-k8s/roster", "master-1\nworker-1\n");
+            const blocked = box.run(rel, { NODE: "worker-1", ROLE: "worker" }, { ...extra(), FAKE_DRAIN_FAIL: "1" });
+            assert.notStrictEqual(blocked.status, 0);
+            assert.match(blocked.stderr, /drain of worker-1 did not finish within 600s/);
+            assert.match(blocked.stderr, /disruption budget/);
+            assert.match(state("nodes"), /^worker-1 True true /m, "left cordoned");
+            assert.ok(!kubectlCalls().some((l) => l.startsWith("kubectl delete")), "not deleted after a failed drain");
+
+            state("nodes", "master-1 True false 10.10.0.11\nmaster-2 True false 10.10.0.12\n");
+            state("members", "aaaa, started, master-2, https://10.10.0.12:2380, https://10.10.0.12:2379, false\n");
+            box.put("/etc/kvm-k8s/roster", "master-1\nmaster-2\n");
+            const last = box.run(rel, { NODE: "master-2", ROLE: "master" }, extra());
+            assert.notStrictEqual(last.status, 0);
+            assert.match(last.stderr, /refusing to remove master-2's etcd member aaaa: it is the only member left/);
+            assert.match(state("nodes"), /^master-2 /m, "the node is kept");
+        });
+    });
+
+    describe("read-kubeconfig.sh", () => {
+        let box: Sandbox;
+        beforeEach(() => (box = new Sandbox()));
+        afterEach(() => box.cleanup());
+        const rel = "components/control-plane/scripts/read-kubeconfig.sh";
+
+        it("prints admin.conf exactly, and fails clearly when it is absent", () => {
+            const absent = box.run(rel, {});
+            assert.notStrictEqual(absent.status, 0);
+            assert.strictEqual(absent.stdout, "");
+            assert.match(absent.stderr, /\/etc\/kubernetes\/admin\.conf is missing/);
+            const conf = "apiVersion: v1\nkind: Config\nusers:\n- name: kubernetes-admin\n";
+            box.put("/etc/kubernetes/admin.conf", conf, 0o600);
+            const present = box.run(rel, {});
+            ok(present, "read");
+            assert.strictEqual(present.stdout, conf);
+        });
+    });
+});
