@@ -44,7 +44,9 @@ export class Site extends pulumi.ComponentResource {
             site: config,
             privateKey,
             director: { target: this.director.target, ready: this.director.ready },
-            registry: pulumi.all([this.secrets.registry.caCertPem, this.secrets.registry.password]).apply(([caCertPem, password]) => ({ caCertPem, password })),
+            registry: pulumi
+                .all([this.secrets.registry.caCertPem, this.secrets.registry.password, this.secrets.opsKey.publicKey])
+                .apply(([caCertPem, password, opsPublicKey]) => ({ caCertPem, password, opsPublicKey })),
         };
         this.controlPlane = new ControlPlane(`${name}-control-plane`, { ...nodeArgs, masters: config.masters }, { parent: this });
         this.workers = new Workers(`${name}-workers`, { ...nodeArgs, workers: config.workers }, { parent: this });

@@ -34,6 +34,7 @@ const clusterDefaults: Omit<ClusterInput, "endpoint" | "ntpServers" | "airGapped
     kubeVip: { image: "ghcr.io/kube-vip/kube-vip:v0.8.9" },
     calico: { operatorManifest: "https://raw.githubusercontent.com/projectcalico/calico/v3.29.1/manifests/tigera-operator.yaml" },
     helm: { version: "v3.16.3", url: "https://get.helm.sh/helm-v3.16.3-linux-amd64.tar.gz" },
+    etcdSnapshot: 0,
 };
 
 const debianCloudImage = "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2";

@@ -169,6 +169,8 @@ export const clusterSchema = z.strictObject({
         version: z.string().regex(/^v\d+\.\d+\.\d+$/, { error: "must be a Helm release tag, e.g. 'v3.16.3'" }),
         url: z.string().regex(/^https?:\/\/\S+$/, { error: "must be an http(s) URL of the Helm tarball" }),
     }),
+    /** Bump to take an etcd snapshot to the director (/var/backups/kvm-k8s); 0 takes none. */
+    etcdSnapshot: z.int({ error: "must be a whole number; bump it by one to take a snapshot" }).nonnegative({ error: "must be 0 or more" }),
 });
 
 export type ClusterInput = z.infer<typeof clusterSchema>;

@@ -7,7 +7,7 @@ import { kubeletExtraArgs, prepareNodeEnv, prepareNodeScript } from "../componen
 import { envPrelude, filesPayload, runEmbeddedAsRoot, shellQuote } from "../components/remote";
 import { buildSite, Site } from "../components/site";
 import { SiteConfig } from "../stacks";
-import { PRIVATE_KEY_MARKER, stackSite } from "./fixtures";
+import { PRIVATE_KEY_MARKER, resolveOrThrow, stackInput, stackSite } from "./fixtures";
 import { MOCK_SECRET, mockHostKey, plainCopies, record, Recording, Registration, SECRET_SIG } from "./harness";
 
 const COMMAND = "command:remote:Command";
@@ -77,7 +77,9 @@ describe("bootstrap graph (pulumi mocks)", () => {
                 }
                 masterJoins.forEach((j, i) => {
                     const before = i === 0 ? init : masterJoins[i - 1];
-                    assert.ok(j.dependencies.includes(before.urn), `${j.name} does not directly follow ${before.name}`);
+                    // through its join-credentials refresh
+                    assert.ok(dependsOn(rec, j, before), `${j.name} does not follow ${before.name}`);
+                    assert.ok(!dependsOn(rec, before, j), `${before.name} waits for ${j.name}`);
                     assert.strictEqual(triggers(j)[0], scripts.joinMaster.hash);
                 });
                 const lastMaster = masterJoins.length > 0 ? masterJoins[masterJoins.length - 1] : init;
@@ -88,6 +90,36 @@ describe("bootstrap graph (pulumi mocks)", () => {
                         assert.ok(!dependsOn(rec, w, other), `${w.name} waits for ${other.name}: worker joins must be parallel`);
                     }
                 }
+            });
+
+            it("before each join the director refreshes the join credentials; the first master's refresh needs no cluster yet", () => {
+                const { rec, site } = built[stack];
+                const roster = cmd(rec, `${site.name}-cluster-roster`);
+                const directorKubeconfig = cmd(rec, `${site.director.hostname}-kubeconfig`);
+                const firstRefresh = cmd(rec, `${site.masters[0].hostname}-refresh-join`);
+                assert.ok(cmd(rec, `${site.masters[0].hostname}-init`).dependencies.includes(firstRefresh.urn));
+                assert.ok(!dependsOn(rec, firstRefresh, directorKubeconfig), "the first refresh would wait for the cluster it precedes");
+                assert.ok(firstRefresh.dependencies.includes(roster.urn), "refreshes need the roster's known_hosts");
+                for (const node of [...site.masters.slice(1), ...site.workers]) {
+                    const refresh = cmd(rec, `${node.hostname}-refresh-join`);
+                    const join = cmd(rec, `${node.hostname}-join`);
+                    assert.ok(join.dependencies.includes(refresh.urn), `${join.name} does not wait for its refresh`);
+                    assert.ok(dependsOn(rec, refresh, directorKubeconfig), `${refresh.name} runs before the director has a kubeconfig`);
+                    assert.deepStrictEqual(triggers(refresh), [scripts.refreshJoin.hash, `${node.hostname}-id`]);
+                    const stdin = String(refresh.inputs.stdin);
+                    assert.ok(stdin.includes(`export NODE='${node.hostname}'`) && stdin.includes(`export ROLE='${node.role}'`), refresh.name);
+                }
+            });
+
+            it("the upgrade runs after the gate, from the director, with the pinned version in its triggers; etcd snapshots only when asked", () => {
+                const { rec, site } = built[stack];
+                const upgrade = cmd(rec, `${site.name}-cluster-upgrade`);
+                assert.ok(dependsOn(rec, upgrade, cmd(rec, `${site.name}-cluster-ready`)));
+                assert.deepStrictEqual(triggers(upgrade), [scripts.upgradeCluster.hash, scripts.upgradeNode.hash, site.cluster.kubernetesVersion]);
+                const stdin = String(upgrade.inputs.stdin);
+                assert.ok(stdin.includes(`export TARGET_VERSION='${site.cluster.kubernetesVersion}'`));
+                assert.ok(stdin.includes(`export MASTERS='${site.masters.map((m) => `${m.hostname}=${m.address}`).join(" ")}'`));
+                assert.strictEqual(rec.all.filter((r) => r.name.endsWith("-etcd-snapshot")).length, 0, "no snapshot unless cluster.etcdSnapshot > 0");
             });
 
             it("Calico after every join; the readiness gate after Calico and every join, expecting every node", () => {
@@ -179,6 +211,44 @@ describe("bootstrap graph (pulumi mocks)", () => {
         });
     }
 
+    describe("day 2", () => {
+        const withCluster = (stack: string, cluster: Record<string, unknown>): SiteConfig => {
+            const input = stackInput(stack);
+            (input.site as Record<string, unknown>).cluster = cluster;
+            return resolveOrThrow(input);
+        };
+        const byName = (rec: Recording) => new Map(rec.ofType(COMMAND).map((c) => [c.name, c]));
+
+        it("a new Kubernetes version replaces only the upgrade command: no node is rebuilt or re-joined", async () => {
+            const before = byName(built.prod.rec);
+            const after = byName(await record(() => buildSite(withCluster("prod", { kubernetesVersion: "1.32.0" }))));
+            const replaced = [...after.values()].filter((c) => JSON.stringify(triggers(c)) !== JSON.stringify(triggers(before.get(c.name)!))).map((c) => c.name);
+            assert.deepStrictEqual(replaced, ["site1-cluster-upgrade"]);
+            assert.ok(String(after.get("site1-cluster-upgrade")!.inputs.stdin).includes("export KUBERNETES_APT_REPO='https://pkgs.k8s.io/core:/stable:/v1.32/deb/'"));
+            // preparation re-runs (an update, not a replacement) to point apt at the new minor
+            assert.ok(String(after.get("site1-master-1-prepare")!.inputs.stdin).includes("v1.32/deb/"));
+        });
+
+        it("bumping cluster.etcdSnapshot adds a snapshot command keyed by the counter, after the gate", async () => {
+            const rec = await record(() => buildSite(withCluster("prod", { etcdSnapshot: 2 })));
+            const snapshot = cmd(rec, "site1-cluster-etcd-snapshot");
+            assert.deepStrictEqual(triggers(snapshot), [scripts.etcdSnapshot.hash, 2]);
+            assert.ok(dependsOn(rec, snapshot, cmd(rec, "site1-cluster-ready")));
+            assert.ok(String(snapshot.inputs.stdin).includes("export SNAPSHOT_ID='2'"));
+        });
+
+        it("the director knows every node's pinned host key for its ops logins; nodes authorize its key from its address", () => {
+            const { rec, site } = built.prod;
+            const stdin = String(cmd(rec, "site1-cluster-roster").inputs.stdin);
+            for (const node of [...site.masters, ...site.workers]) {
+                assert.ok(stdin.includes(`${node.address} ${mockHostKey(`${node.hostname}-host-key`).publicKey.trim()}`), node.hostname);
+            }
+            const prepare = String(cmd(rec, "site1-worker-2-prepare").inputs.stdin);
+            assert.ok(prepare.includes(`export OPS_PUBLIC_KEY='${mockHostKey("site1-secrets-ops-key").publicKey.trim()}'`));
+            assert.ok(prepare.includes("export DIRECTOR_ADDRESS='10.10.0.10'"));
+        });
+    });
+
     it("prod: the first master gets the program's cluster CA, init and join configs and the kube-vip manifest", () => {
         const { rec, site } = built.prod;
         const stdin = String(cmd(rec, `${site.masters[0].hostname}-init`).inputs.stdin);
@@ -195,7 +265,7 @@ describe("bootstrap graph (pulumi mocks)", () => {
 
     it("node preparation gets the site's NTP servers, registry, mirrors, reservations and hosts", () => {
         const site = stackSite("prod");
-        const env = prepareNodeEnv(site, site.workers[0], { caCertPem: "CA-PEM", password: "pw" });
+        const env = prepareNodeEnv(site, site.workers[0], { caCertPem: "CA-PEM", password: "pw", opsPublicKey: "ssh-ed25519 AAAAops" });
         assert.strictEqual(env.NTP_SERVERS, "10.10.0.1");
         assert.strictEqual(env.KUBERNETES_APT_REPO, "https://pkgs.k8s.io/core:/stable:/v1.31/deb/");
         assert.strictEqual(env.MIRRORED_REGISTRIES, "docker.io registry.k8s.io quay.io ghcr.io");
@@ -204,7 +274,7 @@ describe("bootstrap graph (pulumi mocks)", () => {
         assert.ok(env.HOSTS_ENTRIES.split("\n").includes("10.10.0.22 site1-worker-2.site1.kvm-k8s.internal site1-worker-2"));
         assert.strictEqual(env.KVMK8S_FILES, filesPayload([{ path: "/usr/local/share/ca-certificates/kvm-k8s-registry-ca.crt", mode: "0644", content: "CA-PEM" }]));
         assert.deepStrictEqual([env.REGISTRY_USER, env.REGISTRY_PASSWORD], ["kvmk8s", "pw"]);
-        assert.strictEqual(prepareNodeEnv(stackSite("dev"), stackSite("dev").workers[0], { caCertPem: "x", password: "y" }).MIRRORED_REGISTRIES, "");
+        assert.strictEqual(prepareNodeEnv(stackSite("dev"), stackSite("dev").workers[0], { caCertPem: "x", password: "y", opsPublicKey: "z" }).MIRRORED_REGISTRIES, "");
         assert.strictEqual(kubeletExtraArgs({ systemReserved: {}, kubeReserved: { cpu: "1" }, evictionHard: {} }), "--kube-reserved=cpu=1");
     });
 

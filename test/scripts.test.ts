@@ -8,6 +8,7 @@
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -26,6 +27,10 @@ const EXPECTED_SCRIPTS = [
     "components/cluster/scripts/wait-nodes-ready.sh",
     "components/cluster/scripts/write-roster.sh",
     "components/cluster/scripts/remove-node.sh",
+    "components/cluster/scripts/refresh-join.sh",
+    "components/cluster/scripts/upgrade-node.sh",
+    "components/cluster/scripts/upgrade-cluster.sh",
+    "components/cluster/scripts/etcd-snapshot.sh",
 ];
 
 /** Variables bash or the system provides: not inputs of a script. */
@@ -283,7 +288,7 @@ describe("remote scripts", () => {
         }
 
         it("the shared helper blocks are identical wherever they appear", () => {
-            for (const block of ["common helpers", "package helpers", "kubeadm helpers"]) {
+            for (const block of ["common helpers", "package helpers", "kubeadm helpers", "ops helpers"]) {
                 const copies = scripts.map((rel) => [rel, sharedBlock(read(rel), block)] as const).filter(([, b]) => b !== undefined);
                 assert.ok(copies.length >= 2, `${block}: expected in at least two scripts`);
                 for (const [rel, copy] of copies) {
@@ -332,6 +337,51 @@ describe("remote scripts", () => {
             const missing = box.run(rel, {});
             assert.notStrictEqual(missing.status, 0);
             assert.match(missing.stderr, /ROSTER is required/);
+        });
+
+        it("write-roster.sh writes the nodes' host keys to known_hosts once, rewrites them on change, rejects bad lines", () => {
+            const rel = "components/cluster/scripts/write-roster.sh";
+            const m1 = "10.10.0.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMaster1";
+            const w1 = "10.10.0.21 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIWorker1";
+            const env = { ROSTER: "master-1 worker-1", KNOWN_HOSTS: `${m1}\n\n  ${w1.replace(" ", "   ")}  \n` };
+            const first = box.run(rel, env);
+            ok(first, "first run");
+            assert.match(first.stdout, /^changed: \/etc\/kvm-k8s\/known_hosts now holds 2 host keys$/m);
+            assert.strictEqual(box.get("/etc/kvm-k8s/known_hosts"), `${m1}\n${w1}\n`, "one normalised line per node, blank lines dropped");
+            assert.strictEqual(box.mode("/etc/kvm-k8s/known_hosts"), 0o644);
+            const mtime = box.mtimeNs("/etc/kvm-k8s/known_hosts");
+            sleepMs(20);
+
+            const second = box.run(rel, env);
+            ok(second, "second run");
+            assert.match(second.stdout, /^ok: \/etc\/kvm-k8s\/known_hosts unchanged \(already holds 2 host keys\)$/m);
+            assert.doesNotMatch(second.stdout, /changed:/);
+            assert.strictEqual(box.mtimeNs("/etc/kvm-k8s/known_hosts"), mtime, "unchanged host keys are not rewritten");
+            assert.deepStrictEqual(fs.readdirSync(box.p("/etc/kvm-k8s")).sort(), ["known_hosts", "roster"], "no temp file left behind");
+
+            // A rebuilt worker has a new host key.
+            const rebuilt = "10.10.0.21 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIWorker1New";
+            const third = box.run(rel, { ...env, KNOWN_HOSTS: `${m1}\n${rebuilt}` });
+            ok(third, "third run");
+            assert.match(third.stdout, /^changed: \/etc\/kvm-k8s\/known_hosts/m);
+            assert.strictEqual(box.get("/etc/kvm-k8s/known_hosts"), `${m1}\n${rebuilt}\n`);
+
+            for (const [line, message] of [
+                ["10.10.0.21 AAAAC3NzaC1lZDI1NTE5AAAAIWorker1", /KNOWN_HOSTS line 2: expected 'ADDRESS KEYTYPE BASE64 \[COMMENT\]'/],
+                ["10.10.0.21 ssh-dss AAAAB3NzaC1kc3M", /KNOWN_HOSTS line 2: 'ssh-dss' is not an SSH host key type/],
+                ["10.10.0.21,evil ssh-ed25519 AAAAC3NzaC1lZDI1NTE5", /KNOWN_HOSTS line 2: '10\.10\.0\.21,evil' is not an address/],
+                ["10.10.0.21 ssh-ed25519 AAAA$(reboot)", /KNOWN_HOSTS line 2: the key is not base64/],
+            ] as const) {
+                const bad = box.run(rel, { ...env, KNOWN_HOSTS: `${m1}\n${line}` });
+                assert.notStrictEqual(bad.status, 0, line);
+                assert.match(bad.stderr, message);
+                assert.strictEqual(box.get("/etc/kvm-k8s/known_hosts"), `${m1}\n${rebuilt}\n`, "a bad list changes nothing");
+            }
+
+            const absent = box.run(rel, { ROSTER: "master-1 worker-1" });
+            ok(absent, "no KNOWN_HOSTS");
+            assert.match(absent.stdout, /^ok: no KNOWN_HOSTS given; \/etc\/kvm-k8s\/known_hosts left as it is$/m);
+            assert.strictEqual(box.get("/etc/kvm-k8s/known_hosts"), `${m1}\n${rebuilt}\n`);
         });
 
         it("prepare-node.sh write_files: changed, then unchanged; modes honoured; content never printed", () => {
@@ -548,6 +598,73 @@ describe("remote scripts", () => {
             const quoted = box.run(PREPARE_NODE, { ...env, KUBELET_EXTRA_ARGS: "--node-labels='a=b'" });
             assert.notStrictEqual(quoted.status, 0);
             assert.match(quoted.stderr, /KUBELET_EXTRA_ARGS must be one line without quotes/);
+        });
+
+        it("prepare-node.sh ops_authorized_key: the director's key once, from its address only; replaced on change; other keys kept", () => {
+            const keyA = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOpsKeyA kvm-k8s-ops";
+            const keyB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOpsKeyB kvm-k8s-ops";
+            const opts = (address: string) => `from="${address}",no-agent-forwarding,no-X11-forwarding,no-port-forwarding`;
+            const block = (address: string, key: string) => `# BEGIN kvm-k8s-ops\n${opts(address)} ${key}\n# END kvm-k8s-ops\n`;
+            const file = "/home/kvmk8s/.ssh/authorized_keys";
+            const before = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAdmin admin@laptop\n";
+            const after = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQLater later@host\n";
+            box.put(file, before, 0o644);
+            // The program trims the key; a trailing newline is tolerated anyway.
+            const env = { ...NODE_ENV, KVMK8S_ONLY: "ops_authorized_key", OPS_USER: "kvmk8s", OPS_PUBLIC_KEY: `${keyA}\n`, DIRECTOR_ADDRESS: "10.10.0.10" };
+
+            const first = box.run(PREPARE_NODE, env);
+            ok(first, "first run");
+            assert.match(first.stdout, /^changed: \/home\/kvmk8s\/\.ssh\/authorized_keys authorizes the director's operations key \(from 10\.10\.0\.10\)$/m);
+            assert.strictEqual(box.get(file), before + block("10.10.0.10", keyA));
+            assert.strictEqual(box.mode(file), 0o600);
+            assert.strictEqual(box.mode("/home/kvmk8s/.ssh"), 0o700);
+            const mtime = box.mtimeNs(file);
+            sleepMs(20);
+
+            const second = box.run(PREPARE_NODE, env);
+            ok(second, "second run");
+            assert.match(second.stdout, /^ok: \/home\/kvmk8s\/\.ssh\/authorized_keys already authorizes/m);
+            assert.doesNotMatch(second.stdout, /changed:/);
+            assert.strictEqual(box.mtimeNs(file), mtime, "not rewritten");
+
+            // Someone adds a key after the block; a new ops key replaces the block in place.
+            fs.appendFileSync(box.p(file), after);
+            ok(box.run(PREPARE_NODE, { ...env, OPS_PUBLIC_KEY: keyB }), "new key");
+            assert.strictEqual(box.get(file), before + block("10.10.0.10", keyB) + after);
+            ok(box.run(PREPARE_NODE, { ...env, OPS_PUBLIC_KEY: keyB, DIRECTOR_ADDRESS: "10.10.0.9" }), "new address");
+            assert.strictEqual(box.get(file), before + block("10.10.0.9", keyB) + after);
+            assert.strictEqual(box.get(file).split("kvm-k8s-ops\n").length - 1, 3, "one block holding one key line");
+
+            // A fresh node: no authorized_keys yet.
+            const fresh = box.run(PREPARE_NODE, { ...env, OPS_USER: "ops2" });
+            ok(fresh, "fresh user");
+            assert.strictEqual(box.get("/home/ops2/.ssh/authorized_keys"), block("10.10.0.10", keyA));
+            assert.strictEqual(box.mode("/home/ops2/.ssh/authorized_keys"), 0o600);
+            assert.strictEqual(box.mode("/home/ops2/.ssh"), 0o700);
+
+            const none = box.run(PREPARE_NODE, { ...NODE_ENV, KVMK8S_ONLY: "ops_authorized_key" });
+            ok(none, "no ops key");
+            assert.match(none.stdout, /^ok: no OPS_PUBLIC_KEY given; no operations key to authorize$/m);
+
+            const kept = before + block("10.10.0.9", keyB) + after;
+            for (const [bad, message] of [
+                [{ DIRECTOR_ADDRESS: "" }, /OPS_USER, OPS_PUBLIC_KEY and DIRECTOR_ADDRESS go together/],
+                [{ OPS_PUBLIC_KEY: `command="/bin/sh" ${keyA}` }, /OPS_PUBLIC_KEY is not one OpenSSH public key line/],
+                [{ OPS_PUBLIC_KEY: `${keyA}\n${keyB}` }, /OPS_PUBLIC_KEY is not one OpenSSH public key line/],
+                [{ DIRECTOR_ADDRESS: '10.10.0.10",permitopen="*' }, /DIRECTOR_ADDRESS .* is not an IP address/],
+                [{ OPS_USER: "../root" }, /OPS_USER '\.\.\/root' is not a user name/],
+            ] as const) {
+                const r = box.run(PREPARE_NODE, { ...env, ...bad });
+                assert.notStrictEqual(r.status, 0, JSON.stringify(bad));
+                assert.match(r.stderr, message);
+                assert.strictEqual(box.get(file), kept, "a bad input changes nothing");
+            }
+
+            box.put(file, "# BEGIN kvm-k8s-ops\nssh-ed25519 AAAAold\n");
+            const broken = box.run(PREPARE_NODE, env);
+            assert.notStrictEqual(broken.status, 0);
+            assert.match(broken.stderr, /the '# BEGIN kvm-k8s-ops' \/ '# END kvm-k8s-ops' markers are repeated or unbalanced/);
+            assert.strictEqual(box.get(file), "# BEGIN kvm-k8s-ops\nssh-ed25519 AAAAold\n", "a damaged file is left for a human");
         });
 
         it("KVMK8S_ONLY names a step; steps that touch the running system refuse a KVMK8S_ROOT", () => {
@@ -840,6 +957,521 @@ esac
             assert.notStrictEqual(last.status, 0);
             assert.match(last.stderr, /refusing to remove master-2's etcd member aaaa: it is the only member left/);
             assert.match(state("nodes"), /^master-2 /m, "the node is kept");
+        });
+    });
+
+    describe("director ops scripts, with stand-in kubectl and ssh", () => {
+        let box: Sandbox;
+        const TOKEN = "abcdef.0123456789abcdef";
+        const TOKEN_SECRET = "0123456789abcdef";
+        const CERT_KEY = "0123456789abcdef".repeat(4);
+        const OPS_USER = "kvmk8s";
+        // State files: nodes ("name ready kubeletVersion unschedulable address"), server (the API
+        // server's gitVersion), api-down (present: the API does not answer), secret-NAME (a
+        // bootstrap token's "data.token-secret data.expiration"), events (kubectl and ssh calls that
+        // change something, in order), remote-snapshot (the file etcdctl saved on the master).
+        const KUBECTL = `state="$FAKE_STATE"
+echo "kubectl $*" >>"$state/calls"
+args=" $* "
+after() { local want="$1" prev=""; shift; for a in "$@"; do if [[ "$prev" == "$want" ]]; then echo "$a"; return; fi; prev="$a"; done; }
+node_line() { awk -v n="$1" '$1 == n' "$state/nodes"; }
+set_field() { awk -v n="$1" -v f="$2" -v v="$3" '$1 == n { $f = v } { print }' "$state/nodes" >"$state/n.tmp"; mv "$state/n.tmp" "$state/nodes"; }
+api_down() { [[ -e "$state/api-down" ]]; }
+case "$args" in
+*" get --raw /readyz "*) if api_down; then echo "The connection to the server k8s.site1.example:6443 was refused" >&2; exit 1; fi; echo ok ;;
+*" version -o json "*)
+    printf '{\\n  "clientVersion": {\\n    "major": "1",\\n    "gitVersion": "v1.30.9"\\n  },\\n  "kustomizeVersion": "v5.4.2"'
+    if api_down; then printf '\\n}\\n'; echo "The connection to the server k8s.site1.example:6443 was refused" >&2; exit 1; fi
+    printf ',\\n  "serverVersion": {\\n    "major": "1",\\n    "gitVersion": "%s",\\n    "platform": "linux/amd64"\\n  }\\n}\\n' "$(cat "$state/server")" ;;
+*" get nodes "*) awk '{ print $1, $2 }' "$state/nodes" ;;
+*" get node "*)
+    n="$(after node "$@")"; l="$(node_line "$n")"
+    if [[ -z "$l" ]]; then
+        if [[ "$args" == *" --ignore-not-found "* ]]; then exit 0; fi
+        echo "Error from server (NotFound): nodes \\"$n\\" not found" >&2; exit 1
+    fi
+    case "$args" in
+    *kubeletVersion*Ready*) awk '{ print $3, $2 }' <<<"$l" ;;
+    *kubeletVersion*) awk '{ print $3 }' <<<"$l" ;;
+    *Ready*) awk '{ print $2 }' <<<"$l" ;;
+    *) echo "fake kubectl: unexpected node query: $*" >&2; exit 99 ;;
+    esac ;;
+*" get pod kube-apiserver-"*) n="$(after pod "$@")"; l="$(node_line "\${n#kube-apiserver-}")"
+    if [[ -n "$l" ]]; then echo "registry.k8s.io/kube-apiserver:$(awk '{ print $3 }' <<<"$l")"; fi ;;
+*" drain "*) n="$(after drain "$@")"; echo "drain $n" >>"$state/events"; set_field "$n" 4 true
+    if [[ " \${FAKE_DRAIN_FAIL:-} " == *" $n "* ]]; then echo "error when evicting pods/web-1: Cannot evict pod as it would violate the pod's disruption budget." >&2; exit 1; fi
+    echo "node/$n drained" ;;
+*" uncordon "*) n="$(after uncordon "$@")"; echo "uncordon $n" >>"$state/events"; set_field "$n" 4 false; echo "node/$n uncordoned" ;;
+*" get secret "*) n="$(after secret "$@")"; if [[ -f "$state/secret-$n" ]]; then cat "$state/secret-$n"; fi ;;
+*" apply "*" -f - "*) cat >"$state/applied"; echo "apply" >>"$state/events"
+    n="$(awk '$1 == "name:" { print $2; exit }' "$state/applied")"
+    awk '$1 == "token-secret:" { s = $2 } $1 == "expiration:" { e = $2 } END { print s, e }' "$state/applied" >"$state/secret-$n"
+    echo "secret/$n serverside-applied" ;;
+*" get configmap cluster-info "*) echo "eyJhbGciOiJIUzI1NiIsImtpZCI6ImFiY2RlZiJ9..signature" ;;
+*) echo "fake kubectl: unexpected: $*" >&2; exit 99 ;;
+esac
+`;
+        // Records argv (one line per call) and stdin (ssh-stdin-N); acts like the node would.
+        const SSH = `state="$FAKE_STATE"
+echo "ssh $*" >>"$state/ssh-calls"
+n="$(wc -l <"$state/ssh-calls")"
+cat >"$state/ssh-stdin-$n"
+address=""; remote=()
+for a in "$@"; do
+    if [[ -n "$address" ]]; then remote+=("$a"); elif [[ "$a" == *@* ]]; then address="\${a#*@}"; fi
+done
+node="$(awk -v a="$address" '$5 == a { print $1 }' "$state/nodes")"
+if [[ " \${FAKE_SSH_FAIL:-} " == *" $address "* ]]; then echo "kvmk8s@$address: Permission denied (publickey)." >&2; exit 255; fi
+case "\${remote[*]}" in
+*upload-certs*) echo "upload-certs $node" >>"$state/events"; echo '[upload-certs] Storing the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace' ;;
+"sudo -n bash -s")
+    if grep -q '^export MODE=' "$state/ssh-stdin-$n"; then
+        mode="$(sed -n "s/^export MODE='\\(.*\\)'$/\\1/p" "$state/ssh-stdin-$n")"
+        target="$(sed -n "s/^export TARGET_VERSION='\\(.*\\)'$/\\1/p" "$state/ssh-stdin-$n")"
+        echo "upgrade $node $mode" >>"$state/events"
+        if [[ " \${FAKE_UPGRADE_FAIL:-} " == *" $address "* ]]; then echo "ERROR: kubeadm upgrade node failed; see /var/log/kvm-k8s/kubeadm-upgrade.log" >&2; exit 1; fi
+        if [[ " \${FAKE_KUBELET_STUCK:-} " != *" $address "* ]]; then
+            awk -v n="$node" -v v="v$target" '$1 == n { $3 = v } { print }' "$state/nodes" >"$state/n.tmp"; mv "$state/n.tmp" "$state/nodes"
+        fi
+        echo "changed: upgraded to v$target"
+    elif grep -q 'snapshot save' "$state/ssh-stdin-$n"; then
+        echo "snapshot $node" >>"$state/events"
+        cp "$state/snapshot-source" "$state/remote-snapshot"
+        echo "Snapshot saved at /var/lib/etcd/kvm-k8s-snapshot.db" >&2
+        sha256sum "$state/remote-snapshot" | cut -d " " -f 1
+    else
+        echo "fake ssh: unexpected script" >&2; exit 99
+    fi ;;
+"sudo -n cat -- /var/lib/etcd/kvm-k8s-snapshot.db") cat "$state/remote-snapshot"; if [[ -n "\${FAKE_CORRUPT:-}" ]]; then echo corrupt; fi ;;
+"sudo -n rm -f -- /var/lib/etcd/kvm-k8s-snapshot.db") echo "rm-snapshot $node" >>"$state/events"; rm -f "$state/remote-snapshot" ;;
+*) echo "fake ssh: unexpected remote command: \${remote[*]}" >&2; exit 99 ;;
+esac
+`;
+        beforeEach(() => {
+            box = new Sandbox();
+            box.tool("kubectl", KUBECTL);
+            box.tool("ssh", SSH);
+            box.tool("kubeadm", `echo "kubeadm $*" >>"$FAKE_STATE/events"; exit 1\n`);
+            fs.mkdirSync(path.join(box.dir, "state"));
+            fs.writeFileSync(path.join(box.dir, "state", "ssh-calls"), "");
+            box.put("/root/.ssh/kvm-k8s-ops", "-----BEGIN OPENSSH PRIVATE KEY-----\nops\n-----END OPENSSH PRIVATE KEY-----\n", 0o600);
+            box.put("/etc/kvm-k8s/known_hosts", "10.10.0.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMaster1\n");
+        });
+        afterEach(() => box.cleanup());
+
+        const state = (name: string, content?: string): string => {
+            const f = path.join(box.dir, "state", name);
+            if (content !== undefined) fs.writeFileSync(f, content);
+            return fs.existsSync(f) ? fs.readFileSync(f, "utf8") : "";
+        };
+        const lines = (name: string): string[] => state(name).split("\n").filter(Boolean);
+        const extra = (more: Record<string, string> = {}): Record<string, string> => ({ FAKE_STATE: path.join(box.dir, "state"), ...more });
+        const sshArgs = (address: string, remote: string): string =>
+            `ssh -i ${box.p("/root/.ssh/kvm-k8s-ops")} -o UserKnownHostsFile=${box.p("/etc/kvm-k8s/known_hosts")} ` +
+            `-o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=15 ${OPS_USER}@${address} ${remote}`;
+        const MASTERS = "site1-master-1=10.10.0.11 site1-master-2=10.10.0.12 site1-master-3=10.10.0.13";
+        const WORKERS = "site1-worker-1=10.10.0.21 site1-worker-2=10.10.0.22 site1-worker-3=10.10.0.23";
+        const nodes = (version: string, except: Record<string, string> = {}): string =>
+            [...MASTERS.split(" "), ...WORKERS.split(" ")]
+                .map((e) => e.split("="))
+                .map(([n, a]) => except[n] ?? `${n} True ${version} false ${a}`)
+                .join("\n") + "\n";
+
+        describe("refresh-join.sh", () => {
+            const rel = "components/cluster/scripts/refresh-join.sh";
+            const env = (more: Record<string, string> = {}) => ({
+                NODE: "site1-worker-3", ROLE: "worker", TOKEN, CERTIFICATE_KEY: CERT_KEY, MASTERS, OPS_USER, ...more,
+            });
+            const noSecrets = (r: Run): void => {
+                const out = r.stdout + r.stderr;
+                for (const secret of [TOKEN_SECRET, b64(TOKEN_SECRET), CERT_KEY]) {
+                    assert.ok(!out.includes(secret), `a secret leaked into the output:\n${out}`);
+                }
+                const argv = state("calls") + state("ssh-calls");
+                for (const secret of [TOKEN_SECRET, b64(TOKEN_SECRET), CERT_KEY]) {
+                    assert.ok(!argv.includes(secret), `a secret is on a command line:\n${argv}`);
+                }
+            };
+
+            it("does nothing on the first build: no kubeconfig, or an API that does not answer", () => {
+                state("nodes", "");
+                const fresh = box.run(rel, env(), extra());
+                ok(fresh, "no kubeconfig");
+                assert.match(fresh.stdout, /^ok: no cluster yet; kubeadm init creates the token \(\/root\/\.kube\/config absent\)$/m);
+                assert.deepStrictEqual(lines("calls"), [], "kubectl is not even asked");
+
+                box.put("/root/.kube/config", "apiVersion: v1\n", 0o600);
+                state("api-down", "");
+                const down = box.run(rel, env({ NODE: "site1-master-1", ROLE: "master" }), extra());
+                ok(down, "API down");
+                assert.match(down.stdout, /^ok: no cluster yet; kubeadm init creates the token \(the API server does not answer \/readyz\)$/m);
+                assert.strictEqual(lines("calls").length, 3, "three tries");
+                assert.deepStrictEqual(lines("events"), []);
+                assert.deepStrictEqual(lines("ssh-calls"), []);
+            });
+
+            it("skips a node that is already joined and Ready", () => {
+                box.put("/root/.kube/config", "apiVersion: v1\n", 0o600);
+                state("nodes", nodes("v1.31.4"));
+                const r = box.run(rel, env(), extra());
+                ok(r, "joined");
+                assert.match(r.stdout, /^ok: site1-worker-3 already joined \(registered and Ready\); nothing to refresh$/m);
+                assert.deepStrictEqual(lines("events"), [], "no token applied, no ssh");
+                assert.deepStrictEqual(lines("ssh-calls"), []);
+            });
+
+            it("applies a missing token's Secret from stdin with the right fields, then leaves a valid one alone", () => {
+                box.put("/root/.kube/config", "apiVersion: v1\n", 0o600);
+                state("nodes", nodes("v1.31.4", { "site1-worker-3": "" }).replace(/\n\n/, "\n"));
+                const t0 = Date.now();
+                const first = box.run(rel, env(), extra());
+                ok(first, "first run");
+                noSecrets(first);
+                assert.match(first.stdout, /^changed: bootstrap token abcdef valid until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/m);
+                assert.match(first.stdout, /^ok: cluster-info is signed for token abcdef$/m);
+                assert.match(first.stdout, /^ok: site1-worker-3 joins as a worker; no control-plane certificates to upload$/m);
+                const apply = lines("calls").filter((l) => l.includes(" apply "));
+                assert.deepStrictEqual(apply, ["kubectl apply --server-side --force-conflicts --field-manager=kvm-k8s --request-timeout=30s -f -"]);
+                const manifest = state("applied");
+                const field = (k: string): string => {
+                    const m = new RegExp(`^  ${k}: (\\S+)$`, "m").exec(manifest);
+                    assert.ok(m, `${k} missing from:\n${manifest}`);
+                    return Buffer.from(m![1], "base64").toString("utf8");
+                };
+                assert.match(manifest, /^kind: Secret$/m);
+                assert.match(manifest, /^  name: bootstrap-token-abcdef$/m);
+                assert.match(manifest, /^  namespace: kube-system$/m);
+                assert.match(manifest, /^type: bootstrap\.kubernetes\.io\/token$/m);
+                assert.strictEqual(field("token-id"), "abcdef");
+                assert.strictEqual(field("token-secret"), TOKEN_SECRET);
+                assert.strictEqual(field("usage-bootstrap-authentication"), "true");
+                assert.strictEqual(field("usage-bootstrap-signing"), "true");
+                assert.strictEqual(field("auth-extra-groups"), "system:bootstrappers:kubeadm:default-node-token");
+                const expires = Date.parse(field("expiration"));
+                assert.ok(expires >= t0 + 119 * 60_000 && expires <= Date.now() + 121 * 60_000, `expiration ${field("expiration")} is not now + 2h`);
+                assert.deepStrictEqual(lines("ssh-calls"), [], "a worker needs no ssh");
+                assert.deepStrictEqual(lines("events"), ["apply"], "kubectl apply only: no kubeadm token create (argv)");
+
+                state("calls", "");
+                const second = box.run(rel, env(), extra());
+                ok(second, "second run");
+                assert.match(second.stdout, /^ok: bootstrap token abcdef already valid for 1[12]\d more minutes$/m);
+                assert.ok(!lines("calls").some((l) => l.includes(" apply ")), "a valid token is not applied again");
+
+                // Expiring within 30 minutes: renewed.
+                const soon = new Date(Date.now() + 10 * 60_000).toISOString().replace(/\.\d+Z$/, "Z");
+                state("secret-bootstrap-token-abcdef", `${b64(TOKEN_SECRET)} ${b64(soon)}\n`);
+                const renewed = box.run(rel, env(), extra());
+                ok(renewed, "renewal");
+                noSecrets(renewed);
+                assert.match(renewed.stdout, /^bootstrap token abcdef expires in less than 30 minutes: renewing it$/m);
+                assert.match(renewed.stdout, /^changed: bootstrap token abcdef valid until/m);
+                assert.ok(Date.parse(field("expiration")) > Date.now() + 110 * 60_000);
+            });
+
+            it("a master join: certificates uploaded from another Ready master, the key on ssh's stdin only", () => {
+                box.put("/root/.kube/config", "apiVersion: v1\n", 0o600);
+                state("secret-bootstrap-token-abcdef", `${b64(TOKEN_SECRET)} ${b64(new Date(Date.now() + 3_600_000).toISOString())}\n`);
+                // master-1 is NotReady, master-3 (the joining one) is absent: master-2 uploads.
+                state("nodes", "site1-master-1 False v1.31.4 false 10.10.0.11\nsite1-master-2 True v1.31.4 false 10.10.0.12\n");
+                const r = box.run(rel, env({ NODE: "site1-master-3", ROLE: "master" }), extra());
+                ok(r, "master join");
+                noSecrets(r);
+                assert.match(r.stdout, /^changed: control-plane certificates uploaded again from site1-master-2 \(kept 2 h\) for site1-master-3's join$/m);
+                assert.deepStrictEqual(lines("ssh-calls"), [
+                    sshArgs("10.10.0.12", 'sudo -n kubeadm init phase upload-certs --upload-certs --skip-certificate-key-print --certificate-key "$(cat)"'),
+                ]);
+                assert.strictEqual(state("ssh-stdin-1"), `${CERT_KEY}\n`, "the key is ssh's stdin");
+                assert.deepStrictEqual(lines("events"), ["upload-certs site1-master-2"]);
+                const log = box.p("/var/log/kvm-k8s/upload-certs.log");
+                assert.strictEqual(fs.statSync(log).mode & 0o777, 0o600);
+                assert.match(fs.readFileSync(log, "utf8"), /Storing the certificates in Secret "kubeadm-certs"/);
+
+                // master-1 Ready but unreachable: the next Ready master is used.
+                state("nodes", "site1-master-1 True v1.31.4 false 10.10.0.11\nsite1-master-2 True v1.31.4 false 10.10.0.12\n");
+                state("ssh-calls", "");
+                state("events", "");
+                const retried = box.run(rel, env({ NODE: "site1-master-3", ROLE: "master" }), extra({ FAKE_SSH_FAIL: "10.10.0.11" }));
+                ok(retried, "fallback");
+                noSecrets(retried);
+                assert.match(retried.stderr, /upload-certs on 10\.10\.0\.11 failed \(exit 255\)/);
+                assert.match(retried.stderr, /Permission denied \(publickey\)/);
+                assert.match(retried.stdout, /uploaded again from site1-master-2 /);
+                assert.deepStrictEqual(lines("events"), ["upload-certs site1-master-2"]);
+            });
+
+            it("a master join fails clearly when no other master is Ready", () => {
+                box.put("/root/.kube/config", "apiVersion: v1\n", 0o600);
+                state("secret-bootstrap-token-abcdef", `${b64(TOKEN_SECRET)} ${b64(new Date(Date.now() + 3_600_000).toISOString())}\n`);
+                state("nodes", "site1-master-1 False v1.31.4 false 10.10.0.11\nsite1-master-2 True v1.31.4 false 10.10.0.12\n");
+                const r = box.run(rel, env({ NODE: "site1-master-2", ROLE: "master" }), extra());
+                ok(r, "itself Ready");
+                assert.match(r.stdout, /^ok: site1-master-2 already joined/m, "itself Ready: already joined");
+                // A rebuild: the node is not registered, and the only other registered master is NotReady.
+                state("nodes", "site1-master-1 False v1.31.4 false 10.10.0.11\n");
+                const none = box.run(rel, env({ NODE: "site1-master-2", ROLE: "master" }), extra());
+                assert.notStrictEqual(none.status, 0);
+                assert.match(none.stderr, /no master other than site1-master-2 is Ready \(masters: site1-master-1 site1-master-2 site1-master-3\): cannot upload the control-plane certificates site1-master-2 needs to join/);
+                assert.deepStrictEqual(lines("ssh-calls"), []);
+                noSecrets(none);
+
+                const bad = box.run(rel, env({ TOKEN: "not-a-token-0123456789abcdef" }), extra());
+                assert.notStrictEqual(bad.status, 0);
+                assert.match(bad.stderr, /TOKEN is not a bootstrap token/);
+                assert.ok(!bad.stderr.includes("0123456789abcdef"));
+            });
+        });
+
+        describe("upgrade-cluster.sh", () => {
+            const rel = "components/cluster/scripts/upgrade-cluster.sh";
+            const NODE_SCRIPT = read("components/cluster/scripts/upgrade-node.sh");
+            const env = (target: string, more: Record<string, string> = {}) => ({
+                TARGET_VERSION: target,
+                KUBERNETES_APT_REPO: `https://pkgs.k8s.io/core:/stable:/v${target.split(".").slice(0, 2).join(".")}/deb/`,
+                MASTERS, WORKERS, OPS_USER,
+                KVMK8S_FILES: `0755 /usr/local/lib/kvm-k8s/upgrade-node.sh ${b64(NODE_SCRIPT)}`,
+                ...more,
+            });
+            const untouched = (): void => {
+                assert.deepStrictEqual(lines("events"), [], "no drain, uncordon or ssh");
+                assert.deepStrictEqual(lines("ssh-calls"), []);
+                assert.ok(!lines("calls").some((l) => / (drain|cordon|uncordon) /.test(l)));
+                assert.ok(!fs.existsSync(box.p("/usr/local/lib/kvm-k8s/upgrade-node.sh")), "nothing written before the gate passed");
+            };
+
+            it("refuses a skipped minor version with the exact message, touching nothing", () => {
+                state("server", "v1.31.4");
+                state("nodes", nodes("v1.31.4"));
+                const r = box.run(rel, env("1.33.0"), extra());
+                assert.notStrictEqual(r.status, 0);
+                assert.match(r.stderr, /^ERROR: kvm-k8s:site\.cluster\.kubernetesVersion: 1\.33\.0 skips a minor version \(cluster is at 1\.31\.4\); upgrade one minor at a time: set 1\.32\.<patch> first$/m);
+                untouched();
+            });
+
+            it("refuses a downgrade, and a cluster that does not answer, touching nothing", () => {
+                state("server", "v1.31.4");
+                state("nodes", nodes("v1.31.4"));
+                for (const target of ["1.30.8", "1.31.3"]) {
+                    const r = box.run(rel, env(target), extra());
+                    assert.notStrictEqual(r.status, 0, target);
+                    assert.match(r.stderr, new RegExp(`kvm-k8s:site\\.cluster\\.kubernetesVersion: ${target.replace(/\./g, "\\.")} is older than the cluster \\(1\\.31\\.4\\): downgrades are not supported`));
+                    untouched();
+                }
+                state("api-down", "");
+                const down = box.run(rel, env("1.32.0"), extra());
+                assert.notStrictEqual(down.status, 0);
+                assert.match(down.stderr, /the cluster does not answer \(kubectl version: The connection to the server .* was refused\); not upgrading/);
+                untouched();
+            });
+
+            it("upgrades masters then workers in order, one at a time, draining only workers; a re-run does nothing", () => {
+                state("server", "v1.31.4");
+                // master-2 and worker-2 are already at the target (e.g. rebuilt): skipped.
+                state("nodes", nodes("v1.31.4", {
+                    "site1-master-2": "site1-master-2 True v1.32.0 false 10.10.0.12",
+                    "site1-worker-2": "site1-worker-2 True v1.32.0 false 10.10.0.22",
+                }));
+                const r = box.run(rel, env("1.32.0"), extra());
+                ok(r, "upgrade");
+                assert.deepStrictEqual(lines("events"), [
+                    "upgrade site1-master-1 first-master",
+                    "uncordon site1-master-1",
+                    "upgrade site1-master-3 master",
+                    "uncordon site1-master-3",
+                    "drain site1-worker-1",
+                    "upgrade site1-worker-1 worker",
+                    "uncordon site1-worker-1",
+                    "drain site1-worker-3",
+                    "upgrade site1-worker-3 worker",
+                    "uncordon site1-worker-3",
+                ]);
+                assert.deepStrictEqual(lines("calls").filter((l) => l.includes(" drain ")), [
+                    "kubectl drain site1-worker-1 --ignore-daemonsets --delete-emptydir-data --timeout=600s",
+                    "kubectl drain site1-worker-3 --ignore-daemonsets --delete-emptydir-data --timeout=600s",
+                ]);
+                assert.deepStrictEqual(lines("ssh-calls"), ["10.10.0.11", "10.10.0.13", "10.10.0.21", "10.10.0.23"].map((a) => sshArgs(a, "sudo -n bash -s")));
+                const prelude = (mode: string) =>
+                    `export TARGET_VERSION='1.32.0'\nexport KUBERNETES_APT_REPO='https://pkgs.k8s.io/core:/stable:/v1.32/deb/'\nexport MODE='${mode}'\n`;
+                assert.strictEqual(state("ssh-stdin-1"), prelude("first-master") + NODE_SCRIPT, "upgrade-node.sh streamed after its prelude");
+                assert.strictEqual(state("ssh-stdin-2"), prelude("master") + NODE_SCRIPT);
+                assert.strictEqual(state("ssh-stdin-4"), prelude("worker") + NODE_SCRIPT);
+                for (const line of [
+                    /^ok: the cluster is at 1\.31\.4; v1\.32\.0 is a permitted upgrade target$/m,
+                    /^ok: holding the node-removal lock for the upgrade$/m,
+                    /^changed: site1-master-1 upgraded to v1\.32\.0 and Ready$/m,
+                    /^ok: site1-master-2 already at v1\.32\.0$/m,
+                    /^ok: site1-worker-2 already at v1\.32\.0$/m,
+                    /^changed: drained site1-worker-3$/m,
+                    /^ {2}site1-worker-3: changed: upgraded to v1\.32\.0$/m,
+                    /^ok: all 6 nodes at v1\.32\.0$/m,
+                ]) {
+                    assert.match(r.stdout, line);
+                }
+                assert.strictEqual(box.mode("/usr/local/lib/kvm-k8s/upgrade-node.sh"), 0o755);
+                assert.ok(fs.existsSync(box.p("/run/lock/kvm-k8s-node-removal")), "the node-removal lock");
+                assert.doesNotMatch(state("nodes"), / true /, "every node uncordoned");
+
+                state("events", "");
+                state("ssh-calls", "");
+                state("server", "v1.32.0");
+                const again = box.run(rel, env("1.32.0"), extra());
+                ok(again, "re-run");
+                assert.deepStrictEqual(lines("events"), []);
+                assert.deepStrictEqual(lines("ssh-calls"), []);
+                assert.doesNotMatch(again.stdout, /changed:/);
+            });
+
+            it("a failure on worker 2 stops the run there, leaves worker 3 untouched, and a re-run resumes", () => {
+                state("server", "v1.31.4");
+                state("nodes", nodes("v1.31.4"));
+                const failed = box.run(rel, env("1.32.0"), extra({ FAKE_UPGRADE_FAIL: "10.10.0.22" }));
+                assert.notStrictEqual(failed.status, 0);
+                assert.match(failed.stderr, /^ERROR: upgrade of site1-worker-2 to v1\.32\.0 failed: upgrade-node\.sh \(worker\) failed on it \(exit 1; see above\); it stays cordoned\. Nodes not touched: site1-worker-3\. Fix the cause and run again: nodes already at v1\.32\.0 are skipped, so the re-run resumes with site1-worker-2$/m);
+                assert.match(failed.stdout, /^ {2}site1-worker-2: ERROR: kubeadm upgrade node failed/m, "the node's own error is shown");
+                const events = lines("events");
+                assert.ok(!events.some((e) => e.includes("site1-worker-3")), `worker 3 was touched:\n${events.join("\n")}`);
+                assert.deepStrictEqual(events.slice(-2), ["drain site1-worker-2", "upgrade site1-worker-2 worker"]);
+                assert.match(state("nodes"), /^site1-worker-3 True v1\.31\.4 false /m);
+                assert.match(state("nodes"), /^site1-worker-2 True v1\.31\.4 true /m, "left cordoned");
+
+                state("events", "");
+                const resumed = box.run(rel, env("1.32.0"), extra());
+                ok(resumed, "re-run");
+                assert.deepStrictEqual(lines("events"), [
+                    "drain site1-worker-2", "upgrade site1-worker-2 worker", "uncordon site1-worker-2",
+                    "drain site1-worker-3", "upgrade site1-worker-3 worker", "uncordon site1-worker-3",
+                ]);
+            });
+
+            it("a blocked drain stops the run with the node cordoned; a NotReady node blocks the next upgrade", () => {
+                state("server", "v1.31.4");
+                state("nodes", nodes("v1.32.0", { "site1-worker-1": "site1-worker-1 True v1.31.4 false 10.10.0.21", "site1-worker-2": "site1-worker-2 True v1.31.4 false 10.10.0.22" }));
+                const blocked = box.run(rel, env("1.32.0"), extra({ FAKE_DRAIN_FAIL: "site1-worker-1" }));
+                assert.notStrictEqual(blocked.status, 0);
+                assert.match(blocked.stderr, /upgrade of site1-worker-1 to v1\.32\.0 failed: its drain did not finish within 600s .*it stays cordoned\. Nodes not touched: site1-worker-2 site1-worker-3\./);
+                assert.match(blocked.stderr, /disruption budget/);
+                assert.deepStrictEqual(lines("ssh-calls"), [], "not upgraded after a failed drain");
+
+                state("events", "");
+                state("nodes", nodes("v1.32.0", { "site1-worker-1": "site1-worker-1 True v1.31.4 false 10.10.0.21", "site1-master-2": "site1-master-2 False v1.32.0 false 10.10.0.12" }));
+                const notReady = box.run(rel, env("1.32.0", { WAIT_TIMEOUT_SECONDS: "0" }), extra());
+                assert.notStrictEqual(notReady.status, 0);
+                assert.match(notReady.stderr, /upgrade of site1-worker-1 to v1\.32\.0 failed: not upgrading it while other nodes are not Ready \(after 0s: site1-master-2\)\. Nodes not touched: site1-worker-1 site1-worker-2 site1-worker-3\./);
+                assert.deepStrictEqual(lines("events"), []);
+
+                // Upgraded, but its kubelet never comes back at the new version.
+                state("nodes", nodes("v1.32.0", { "site1-worker-3": "site1-worker-3 True v1.31.4 false 10.10.0.23" }));
+                const stuck = box.run(rel, env("1.32.0", { WAIT_TIMEOUT_SECONDS: "0" }), extra({ FAKE_KUBELET_STUCK: "10.10.0.23" }));
+                assert.notStrictEqual(stuck.status, 0);
+                assert.match(stuck.stderr, /upgrade of site1-worker-3 to v1\.32\.0 failed: not Ready at v1\.32\.0 0s after its upgrade \(kubelet, Ready: v1\.31\.4 True\)\. Nodes not touched: none\./);
+                assert.deepStrictEqual(lines("events"), ["drain site1-worker-3", "upgrade site1-worker-3 worker", "uncordon site1-worker-3"]);
+            });
+        });
+
+        describe("upgrade-node.sh", () => {
+            const rel = "components/cluster/scripts/upgrade-node.sh";
+            const manifest = (v: string) => `apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - command:\n    - kube-apiserver\n    image: registry.k8s.io/kube-apiserver:${v}\n`;
+            const env = (mode: string) => ({ TARGET_VERSION: "1.32.0", KUBERNETES_APT_REPO: "https://pkgs.k8s.io/core:/stable:/v1.32/deb/", MODE: mode });
+            beforeEach(() => box.tool("kubelet", `echo "Kubernetes $FAKE_KUBELET"\n`));
+
+            it("leaves a node already at the target alone; otherwise goes on to the package steps", () => {
+                box.put("/etc/kubernetes/manifests/kube-apiserver.yaml", manifest("v1.32.0"), 0o600);
+                const done = box.run(rel, env("first-master"), { FAKE_KUBELET: "v1.32.0" });
+                ok(done, "already upgraded");
+                assert.match(done.stdout, /^ok: kubelet and the control plane already at v1\.32\.0; nothing to upgrade$/m);
+
+                // Streamed the way upgrade-cluster.sh sends it: prelude and script on bash's stdin.
+                const input = `export KVMK8S_ROOT='${box.root}'\nexport TARGET_VERSION='1.32.0'\nexport KUBERNETES_APT_REPO='https://pkgs.k8s.io/core:/stable:/v1.32/deb/'\nexport MODE='master'\n${read(rel)}`;
+                const streamed = spawnSync("bash", ["-s"], { input, encoding: "utf8", env: { PATH: `${box.bin}:${process.env.PATH}`, FAKE_KUBELET: "v1.32.0" } });
+                assert.strictEqual(streamed.status, 0, streamed.stderr);
+                assert.match(streamed.stdout, /^ok: kubelet and the control plane already at v1\.32\.0; nothing to upgrade$/m);
+
+                // The control plane is behind: not done, even though kubelet is at the target.
+                box.put("/etc/kubernetes/manifests/kube-apiserver.yaml", manifest("v1.31.4"), 0o600);
+                const behind = box.run(rel, env("first-master"), { FAKE_KUBELET: "v1.32.0" });
+                assert.notStrictEqual(behind.status, 0);
+                assert.match(behind.stdout, /^upgrading this node \(first-master\) to v1\.32\.0$/m);
+                assert.match(behind.stderr, /step kubernetes_repo acts on the running system/);
+
+                const worker = box.run(rel, env("worker"), { FAKE_KUBELET: "v1.32.0" });
+                ok(worker, "a worker only needs its kubelet at the target");
+                assert.match(worker.stdout, /^ok: kubelet already at v1\.32\.0; nothing to upgrade$/m);
+                const old = box.run(rel, env("worker"), { FAKE_KUBELET: "v1.31.4" });
+                assert.notStrictEqual(old.status, 0);
+                assert.match(old.stdout, /^upgrading this node \(worker\) to v1\.32\.0$/m);
+
+                const badMode = box.run(rel, env("leader"), { FAKE_KUBELET: "v1.32.0" });
+                assert.notStrictEqual(badMode.status, 0);
+                assert.match(badMode.stderr, /MODE must be first-master, master or worker, not 'leader'/);
+                const wrongRepo = box.run(rel, { ...env("worker"), KUBERNETES_APT_REPO: "https://pkgs.k8s.io/core:/stable:/v1.31/deb/" }, { FAKE_KUBELET: "v1.32.0" });
+                assert.notStrictEqual(wrongRepo.status, 0);
+                assert.match(wrongRepo.stderr, /TARGET_VERSION 1\.32\.0 is not served by KUBERNETES_APT_REPO .*\(v1\.31\)/);
+            });
+        });
+
+        describe("etcd-snapshot.sh", () => {
+            const rel = "components/cluster/scripts/etcd-snapshot.sh";
+            const env = (id: string) => ({ SNAPSHOT_ID: id, SITE: "site1", MASTERS, OPS_USER });
+            const SNAPSHOT = Buffer.from([0x00, 0x01, 0xed, 0xda, 0x0c, 0xed, ...Buffer.from("etcd bbolt pages\n".repeat(50))]);
+            const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
+            const backups = (): string[] => (fs.existsSync(box.p("/var/backups/kvm-k8s")) ? fs.readdirSync(box.p("/var/backups/kvm-k8s")).sort() : []);
+
+            it("takes the snapshot on the first Ready master, keeps it with its sha256, and a second run is a no-op", () => {
+                state("nodes", nodes("v1.31.4", { "site1-master-1": "site1-master-1 False v1.31.4 false 10.10.0.11" }));
+                fs.writeFileSync(path.join(box.dir, "state", "snapshot-source"), SNAPSHOT);
+                const r = box.run(rel, env("3"), extra());
+                ok(r, "snapshot");
+                const target = "/var/backups/kvm-k8s/etcd-site1-3.db";
+                assert.ok(fs.readFileSync(box.p(target)).equals(SNAPSHOT), "the snapshot's exact bytes");
+                assert.strictEqual(box.get(`${target}.sha256`), `${sha(SNAPSHOT)}  etcd-site1-3.db\n`);
+                assert.strictEqual(box.mode(target), 0o600);
+                assert.strictEqual(box.mode(`${target}.sha256`), 0o600);
+                assert.strictEqual(box.mode("/var/backups/kvm-k8s"), 0o700);
+                assert.deepStrictEqual(backups(), ["etcd-site1-3.db", "etcd-site1-3.db.sha256"], "no temp file left");
+                assert.match(r.stdout, new RegExp(`^changed: etcd snapshot 3 taken on site1-master-2: ${target} \\(${SNAPSHOT.length} bytes, sha256 ${sha(SNAPSHOT)}\\)$`, "m"));
+                assert.deepStrictEqual(lines("ssh-calls"), [
+                    sshArgs("10.10.0.12", "sudo -n bash -s"),
+                    sshArgs("10.10.0.12", "sudo -n cat -- /var/lib/etcd/kvm-k8s-snapshot.db"),
+                    sshArgs("10.10.0.12", "sudo -n rm -f -- /var/lib/etcd/kvm-k8s-snapshot.db"),
+                ]);
+                const snippet = state("ssh-stdin-1");
+                assert.match(snippet, /crictl ps --name etcd -q \| head -n 1/);
+                assert.match(snippet, /exec "\$id" etcdctl --endpoints=https:\/\/127\.0\.0\.1:2379 --cacert=\/etc\/kubernetes\/pki\/etcd\/ca\.crt \\\n\s+--cert=\/etc\/kubernetes\/pki\/etcd\/server\.crt --key=\/etc\/kubernetes\/pki\/etcd\/server\.key \\\n\s+snapshot save "\$snapshot"/);
+                assert.match(snippet, /^snapshot=\/var\/lib\/etcd\/kvm-k8s-snapshot\.db$/m);
+                assert.ok(!fs.existsSync(path.join(box.dir, "state", "remote-snapshot")), "removed from the master");
+
+                state("ssh-calls", "");
+                const again = box.run(rel, env("3"), extra());
+                ok(again, "second run");
+                assert.match(again.stdout, new RegExp(`^ok: snapshot 3 already taken \\(${target}, ${SNAPSHOT.length} bytes\\)$`, "m"));
+                assert.deepStrictEqual(lines("ssh-calls"), [], "no ssh");
+            });
+
+            it("an empty or corrupted copy fails and leaves no file behind", () => {
+                state("nodes", nodes("v1.31.4"));
+                fs.writeFileSync(path.join(box.dir, "state", "snapshot-source"), "");
+                const empty = box.run(rel, env("4"), extra());
+                assert.notStrictEqual(empty.status, 0);
+                assert.match(empty.stderr, /the etcd snapshot copied from site1-master-1 is empty; nothing kept/);
+                assert.deepStrictEqual(backups(), [], "no target, no .sha256, no temp file");
+                assert.ok(!fs.existsSync(path.join(box.dir, "state", "remote-snapshot")), "removed from the master anyway");
+
+                fs.writeFileSync(path.join(box.dir, "state", "snapshot-source"), SNAPSHOT);
+                const corrupt = box.run(rel, env("4"), extra({ FAKE_CORRUPT: "1" }));
+                assert.notStrictEqual(corrupt.status, 0);
+                assert.match(corrupt.stderr, new RegExp(`the copy's sha256 \\([0-9a-f]{64}\\) is not the snapshot's on site1-master-1 \\(${sha(SNAPSHOT)}\\); nothing kept`));
+                assert.deepStrictEqual(backups(), []);
+
+                const unreachable = box.run(rel, env("4"), extra({ FAKE_SSH_FAIL: "10.10.0.11" }));
+                assert.notStrictEqual(unreachable.status, 0);
+                assert.match(unreachable.stderr, /saving the etcd snapshot on site1-master-1 failed; see \/var\/log\/kvm-k8s\/etcd-snapshot\.log: .*Permission denied/);
+                assert.deepStrictEqual(backups(), []);
+
+                state("nodes", "site1-master-1 False v1.31.4 false 10.10.0.11\n");
+                const noMaster = box.run(rel, env("4"), extra());
+                assert.notStrictEqual(noMaster.status, 0);
+                assert.match(noMaster.stderr, /no master is Ready \(masters: site1-master-1 site1-master-2 site1-master-3\); cannot take etcd snapshot 4/);
+            });
         });
     });
 

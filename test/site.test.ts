@@ -61,11 +61,11 @@ describe("site resource graph (pulumi mocks)", () => {
                 [T.cloudInit]: 3,
                 [T.domain]: 3,
                 ...SECRETS,
-                // a host key per VM, plus the cluster CA, registry CA and registry keys
-                "tls:index/privateKey:PrivateKey": 3 + 3,
-                // director prepare, 2 node prepares, init, 1 worker join, kubeconfig read and
-                // install, Calico, roster, gate, 2 memberships
-                "command:remote:Command": 12,
+                // a host key per VM, plus the cluster CA, registry CA, registry and ops keys
+                "tls:index/privateKey:PrivateKey": 3 + 4,
+                // director prepare, 2 node prepares, 2 join refreshes, init, 1 worker join,
+                // kubeconfig read and install, Calico, roster, gate, upgrade, 2 memberships
+                "command:remote:Command": 15,
                 "kvmk8s:cluster:Cluster": 1,
             });
         });
@@ -86,10 +86,11 @@ describe("site resource graph (pulumi mocks)", () => {
                 [T.cloudInit]: 7,
                 [T.domain]: 7,
                 ...SECRETS,
-                "tls:index/privateKey:PrivateKey": 7 + 3,
-                // director prepare, 6 node prepares, init, 2 master joins, 3 worker joins,
-                // kubeconfig read and install, Calico, roster, gate, 6 memberships
-                "command:remote:Command": 24,
+                "tls:index/privateKey:PrivateKey": 7 + 4,
+                // director prepare, 6 node prepares, 6 join refreshes, init, 2 master joins,
+                // 3 worker joins, kubeconfig read and install, Calico, roster, gate, upgrade,
+                // 6 memberships
+                "command:remote:Command": 31,
                 "kvmk8s:cluster:Cluster": 1,
             });
             const baseImages = rec.ofType(T.volume).filter((v) => String(v.inputs.name).endsWith("-base.qcow2"));

@@ -6,7 +6,9 @@
  *   -> kubeadm init on the first master
  *   -> the other masters join, one at a time (etcd grows by one member per step)
  *   -> workers join, in parallel
- *   -> Calico -> readiness gate (every node Ready)
+ *   -> Calico -> readiness gate (every node Ready) -> upgrade (a no-op unless the version moved)
+ * Before each join the director refreshes the bootstrap token (and, for a master, the
+ * uploaded certificates), so a join on a later day works as on the first.
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -28,7 +30,14 @@ export const scripts = {
     roster: loadScript("components/cluster/scripts/write-roster.sh"),
     removeNode: loadScript("components/cluster/scripts/remove-node.sh"),
     waitReady: loadScript("components/cluster/scripts/wait-nodes-ready.sh"),
+    refreshJoin: loadScript("components/cluster/scripts/refresh-join.sh"),
+    upgradeCluster: loadScript("components/cluster/scripts/upgrade-cluster.sh"),
+    upgradeNode: loadScript("components/cluster/scripts/upgrade-node.sh"),
+    etcdSnapshot: loadScript("components/cluster/scripts/etcd-snapshot.sh"),
 };
+
+/** `name=address` of each node, in order: how director scripts reach nodes with the ops key. */
+export const nodeList = (nodes: NodeSpec[]): string => nodes.map((n) => `${n.hostname}=${n.address}`).join(" ");
 
 export interface ClusterArgs {
     site: SiteConfig;
@@ -67,6 +76,8 @@ export class Cluster extends pulumi.ComponentResource {
     public readonly calico: command.remote.Command;
     /** Every expected node is Ready: what applications wait for. */
     public readonly ready: command.remote.Command;
+    /** Rolls the nodes to the pinned version, one at a time; nothing to do on a fresh site. */
+    public readonly upgrade: command.remote.Command;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kvmk8s:cluster:Cluster", name, {}, opts);
@@ -77,10 +88,40 @@ export class Cluster extends pulumi.ComponentResource {
             .apply(([token, certificateKey, caCertPem, caKeyPem]) => ({ token, certificateKey, caCertPem, caKeyPem }));
         const endpoint = controlPlaneEndpoint(site.cluster);
         const allPrepared = [...args.masters, ...args.workers].map((n) => n.prepared);
+        const opsEnv = { OPS_USER: site.access.user, MASTERS: nodeList(site.masters) };
+
+        const expected = [...site.masters, ...site.workers].map((n) => n.hostname);
+        // The nodes the site expects now, and their host keys for the director's ops logins.
+        // Node removals read the roster to tell a rebuild (wait for it to come back) from a
+        // removal (components/cluster/scripts/remove-node.sh).
+        const knownHosts = pulumi
+            .all([...args.masters, ...args.workers].map((n) => n.vm.hostPublicKey.apply((k) => `${n.vm.node.address} ${k}`)))
+            .apply((lines) => lines.join("\n"));
+        const roster = scriptCommand(
+            `${name}-roster`,
+            { connection: director.connection, script: scripts.roster, env: { ROSTER: expected.join(" "), KNOWN_HOSTS: knownHosts } },
+            { ...child, dependsOn: [director.ready] },
+        );
+
+        /** Fresh join credentials for `node`, from the director, before it joins. */
+        const refreshJoin = (node: PreparedNode, dependsOn: pulumi.Resource[]) =>
+            scriptCommand(
+                `${node.vm.node.hostname}-refresh-join`,
+                {
+                    connection: director.connection,
+                    script: scripts.refreshJoin,
+                    env: joinSecrets.apply((s) => ({ NODE: node.vm.node.hostname, ROLE: node.vm.node.role, TOKEN: s.token, CERTIFICATE_KEY: s.certificateKey, ...opsEnv })),
+                    triggers: [node.vm.domain.id],
+                },
+                { ...child, dependsOn: [roster, ...dependsOn] },
+            );
 
         // kubeadm init waits for every node's preparation, not just its own: the cluster is
         // built on a site whose nodes all passed preparation, as at the reference site.
         const [first, ...others] = args.masters;
+        // On a fresh site there is no cluster yet and this does nothing; when the first
+        // master is rebuilt, its script joins the running cluster and needs fresh credentials.
+        const refreshFirst = refreshJoin(first, []);
         this.init = scriptCommand(
             `${first.vm.node.hostname}-init`,
             {
@@ -89,14 +130,23 @@ export class Cluster extends pulumi.ComponentResource {
                 env: joinSecrets.apply((s) => ({ CONTROL_PLANE_ENDPOINT: endpoint, KVMK8S_FILES: filesPayload(initFiles(site, s)) })),
                 triggers: [first.vm.domain.id],
             },
-            { ...child, dependsOn: allPrepared },
+            { ...child, dependsOn: [...allPrepared, refreshFirst] },
         );
+
+        const readKubeconfig = scriptCommand(
+            `${first.vm.node.hostname}-read-kubeconfig`,
+            { connection: first.connection, script: scripts.readKubeconfig, triggers: [first.vm.domain.id], secretOutput: true },
+            { ...child, dependsOn: [this.init] },
+        );
+        this.kubeconfig = pulumi.secret(readKubeconfig.stdout);
+        const directorKubeconfig = director.installKubeconfig(this.kubeconfig, site, { dependsOn: [readKubeconfig, director.ready] });
 
         // One master at a time: each join adds an etcd member, and two joining at once can
         // leave etcd without quorum.
         this.masterJoins = [];
         let previous: command.remote.Command = this.init;
         for (const master of others) {
+            const refreshed = refreshJoin(master, [previous, directorKubeconfig]);
             previous = scriptCommand(
                 `${master.vm.node.hostname}-join`,
                 {
@@ -105,7 +155,7 @@ export class Cluster extends pulumi.ComponentResource {
                     env: joinSecrets.apply((s) => ({ KVMK8S_FILES: filesPayload(nodeFiles(site, master.vm.node, s)) })),
                     triggers: [master.vm.domain.id],
                 },
-                { ...child, dependsOn: [previous] },
+                { ...child, dependsOn: [refreshed] },
             );
             this.masterJoins.push(previous);
         }
@@ -121,17 +171,9 @@ export class Cluster extends pulumi.ComponentResource {
                     env: joinSecrets.apply((s) => ({ KVMK8S_FILES: filesPayload(nodeFiles(site, worker.vm.node, s)) })),
                     triggers: [worker.vm.domain.id],
                 },
-                { ...child, dependsOn: [controlPlaneComplete] },
+                { ...child, dependsOn: [refreshJoin(worker, [controlPlaneComplete, directorKubeconfig])] },
             ),
         );
-
-        const readKubeconfig = scriptCommand(
-            `${first.vm.node.hostname}-read-kubeconfig`,
-            { connection: first.connection, script: scripts.readKubeconfig, triggers: [first.vm.domain.id], secretOutput: true },
-            { ...child, dependsOn: [this.init] },
-        );
-        this.kubeconfig = pulumi.secret(readKubeconfig.stdout);
-        const directorKubeconfig = director.installKubeconfig(this.kubeconfig, site, { dependsOn: [readKubeconfig, director.ready] });
 
         const joins = [this.init, ...this.masterJoins, ...this.workerJoins];
         this.calico = scriptCommand(
@@ -147,20 +189,50 @@ export class Cluster extends pulumi.ComponentResource {
             { ...child, dependsOn: [directorKubeconfig, ...joins] },
         );
 
-        const expected = [...site.masters, ...site.workers].map((n) => n.hostname);
-        // The nodes the site expects now; node removals read it to tell a rebuild, which
-        // must wait for the node to come back, from a removal (components/cluster/scripts).
-        const roster = scriptCommand(
-            `${name}-roster`,
-            { connection: director.connection, script: scripts.roster, env: { ROSTER: expected.join(" ") } },
-            { ...child, dependsOn: [director.ready] },
-        );
 
         this.ready = scriptCommand(
             `${name}-ready`,
             { connection: director.connection, script: scripts.waitReady, env: { EXPECTED_NODES: expected.join(" "), TIMEOUT_SECONDS: "900" } },
             { ...child, dependsOn: [this.calico, ...joins] },
         );
+
+        // A changed version replaces this Command (it is in the triggers), which rolls the
+        // nodes: masters first, then workers drained one at a time. Its script refuses a
+        // skipped minor or a downgrade before touching any node. On a fresh site every node
+        // is already at the version and it does nothing.
+        this.upgrade = scriptCommand(
+            `${name}-upgrade`,
+            {
+                connection: director.connection,
+                script: scripts.upgradeCluster,
+                env: {
+                    TARGET_VERSION: site.cluster.kubernetesVersion,
+                    KUBERNETES_APT_REPO: site.cluster.aptRepository,
+                    MASTERS: nodeList(site.masters),
+                    WORKERS: nodeList(site.workers),
+                    OPS_USER: site.access.user,
+                    DRAIN_TIMEOUT_SECONDS: "600",
+                    KVMK8S_FILES: filesPayload([{ path: "/usr/local/lib/kvm-k8s/upgrade-node.sh", mode: "0755", content: scripts.upgradeNode.content }]),
+                },
+                triggers: [scripts.upgradeNode.hash, site.cluster.kubernetesVersion],
+            },
+            // after preparation has pointed every node at the new version's package repository
+            { ...child, dependsOn: [this.ready, roster, ...allPrepared] },
+        );
+
+        if (site.cluster.etcdSnapshot > 0) {
+            // Bumping the counter replaces this Command, which takes one more snapshot.
+            scriptCommand(
+                `${name}-etcd-snapshot`,
+                {
+                    connection: director.connection,
+                    script: scripts.etcdSnapshot,
+                    env: { SNAPSHOT_ID: String(site.cluster.etcdSnapshot), SITE: site.name, BACKUP_DIR: "/var/backups/kvm-k8s", ...opsEnv },
+                    triggers: [site.cluster.etcdSnapshot],
+                },
+                { ...child, dependsOn: [this.ready, roster] },
+            );
+        }
 
         // Removing a node, or rebuilding its VM, first drains it and deletes it from the
         // cluster (and from etcd, for a master): this Command does that when it is deleted,

@@ -7,6 +7,9 @@ import { VirtualMachine } from "../vm";
 import { createVms, NodeInfo, nodeInfo, VmGroupArgs } from "../vm/group";
 import { REGISTRY_CA_PATH, REGISTRY_DIR, registryConfig } from "./registry";
 
+/** The director's operations key (see SiteSecrets.opsKey). */
+export const OPS_KEY_PATH = "/root/.ssh/kvm-k8s-ops";
+
 export const prepareDirectorScript = loadScript("components/director/scripts/prepare-director.sh");
 export const installKubeconfigScript = loadScript("components/director/scripts/install-kubeconfig.sh");
 
@@ -18,9 +21,10 @@ export interface DirectorArgs extends VmGroupArgs {
 }
 
 /** The environment prepare-director.sh runs with (see its header); secrets stay Outputs. */
-export function prepareDirectorEnv(site: SiteConfig, secrets: SiteSecrets["registry"]): pulumi.Output<Record<string, string>> {
+export function prepareDirectorEnv(site: SiteConfig, secrets: Pick<SiteSecrets, "registry" | "opsKey">): pulumi.Output<Record<string, string>> {
     const { cluster } = site;
-    return pulumi.all([secrets.caCertPem, secrets.certPem, secrets.keyPem, secrets.password]).apply(([ca, cert, key, password]): Record<string, string> => ({
+    const { registry } = secrets;
+    return pulumi.all([registry.caCertPem, registry.certPem, registry.keyPem, registry.password, secrets.opsKey.privateKey]).apply(([ca, cert, key, password, opsKey]): Record<string, string> => ({
         KUBERNETES_VERSION: cluster.kubernetesVersion,
         KUBERNETES_APT_REPO: cluster.aptRepository,
         HELM_URL: cluster.helm.url,
@@ -36,6 +40,7 @@ export function prepareDirectorEnv(site: SiteConfig, secrets: SiteSecrets["regis
             { path: `${REGISTRY_DIR}/tls.crt`, mode: "0644", content: `${cert}${ca}` },
             { path: `${REGISTRY_DIR}/tls.key`, mode: "0600", content: key },
             { path: REGISTRY_CA_PATH, mode: "0644", content: ca },
+            { path: OPS_KEY_PATH, mode: "0600", content: opsKey },
         ]),
     }));
 }
@@ -65,7 +70,7 @@ export class Director extends pulumi.ComponentResource {
             {
                 connection: this.connection,
                 script: prepareDirectorScript,
-                env: prepareDirectorEnv(args.site, args.secrets.registry),
+                env: prepareDirectorEnv(args.site, args.secrets),
                 triggers: [this.vm.domain.id],
             },
             { parent: this, dependsOn: [this.vm] },

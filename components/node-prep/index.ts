@@ -47,14 +47,15 @@ export function hostsEntries(site: SiteConfig): string {
     return lines.join("\n");
 }
 
-/** What nodes need of the director registry: its CA and the pull credentials. */
-export interface RegistryAccess {
+/** What nodes need from the director: the registry's CA and pull password, and the ops key to authorize. */
+export interface DirectorAccess {
     caCertPem: string;
     password: string;
+    opsPublicKey: string;
 }
 
 /** The environment prepare-node.sh runs with (see its header). */
-export function prepareNodeEnv(site: SiteConfig, node: NodeSpec, registry: RegistryAccess): Record<string, string> {
+export function prepareNodeEnv(site: SiteConfig, node: NodeSpec, registry: DirectorAccess): Record<string, string> {
     const { cluster } = site;
     return {
         NODE_NAME: node.hostname,
@@ -71,6 +72,10 @@ export function prepareNodeEnv(site: SiteConfig, node: NodeSpec, registry: Regis
         KUBELET_EXTRA_ARGS: kubeletExtraArgs(cluster.kubelet),
         HOSTS_ENTRIES: hostsEntries(site),
         KVMK8S_FILES: filesPayload([{ path: REGISTRY_CA_PATH, mode: "0644", content: registry.caCertPem }]),
+        // the director may log in with its ops key, from its own address only
+        OPS_USER: site.access.user,
+        OPS_PUBLIC_KEY: registry.opsPublicKey,
+        DIRECTOR_ADDRESS: site.director.address,
     };
 }
 
@@ -78,7 +83,7 @@ export interface PrepareNodeArgs {
     site: SiteConfig;
     vm: VirtualMachine;
     connection: pulumi.Input<Connection>;
-    registry: pulumi.Input<RegistryAccess>;
+    registry: pulumi.Input<DirectorAccess>;
 }
 
 /** Prepare one node; runs again when its VM is rebuilt (the domain id is a trigger). */

@@ -22,6 +22,11 @@ export class SiteSecrets extends pulumi.ComponentResource {
      * site does not drain nodes of a cluster that is going away.
      */
     public readonly clusterCaKey: tls.PrivateKey;
+    /**
+     * The director's operations key: nodes authorize it (from the director's address only),
+     * so the director can refresh join credentials, upgrade nodes and take etcd snapshots.
+     */
+    public readonly opsKey: { privateKey: pulumi.Output<string>; publicKey: pulumi.Output<string> };
     public readonly registry: {
         caCertPem: pulumi.Output<string>;
         certPem: pulumi.Output<string>;
@@ -89,6 +94,9 @@ export class SiteSecrets extends pulumi.ComponentResource {
             },
             child,
         );
+        const opsKey = new tls.PrivateKey(`${name}-ops-key`, { algorithm: "ED25519" }, child);
+        this.opsKey = { privateKey: pulumi.secret(opsKey.privateKeyOpenssh), publicKey: opsKey.publicKeyOpenssh.apply((k) => k.trim()) };
+
         const password = new random.RandomPassword(`${name}-registry-password`, { length: 32, special: false }, child);
         this.registry = {
             caCertPem: registryCa.certPem,

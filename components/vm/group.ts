@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeSpec, SiteConfig } from "../../stacks";
 import { Hypervisor } from "../hypervisor";
-import { prepareNode, RegistryAccess } from "../node-prep";
+import { DirectorAccess, prepareNode } from "../node-prep";
 import { Connection, sshConnection, SshTarget } from "../remote";
 import { VirtualMachine, WriteFile } from "./index";
 
@@ -55,7 +55,7 @@ export interface NodeGroupArgs extends VmGroupArgs {
     privateKey: pulumi.Input<string>;
     /** The jump host, and its readiness (tools, registry) that node preparation needs. */
     director: { target: SshTarget; ready: pulumi.Resource };
-    registry: pulumi.Input<RegistryAccess>;
+    registry: pulumi.Input<DirectorAccess>;
 }
 
 /** A prepared node: its VM, how to reach it, and its preparation command. */

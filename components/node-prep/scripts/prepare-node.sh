@@ -3,7 +3,8 @@
 # init/join can run on it next: waits for cloud-init, turns swap off (now and in /etc/fstab),
 # loads and persists the overlay and br_netfilter modules, sets the bridge/forwarding
 # sysctls, points chrony at the site's NTP servers only, installs the site files (registry
-# CA) and the kvm-k8s block of /etc/hosts, installs and configures containerd (systemd
+# CA) and the kvm-k8s block of /etc/hosts, authorizes the director's operations key for
+# OPS_USER (from DIRECTOR_ADDRESS only), installs and configures containerd (systemd
 # cgroups, pulls through the director's registry via /etc/containerd/certs.d), and installs
 # kubelet, kubeadm and kubectl at KUBERNETES_VERSION, held, with KUBELET_EXTRA_ARGS. Runs as
 # root (sudo bash), non-interactively; every step is idempotent and prints one line.
@@ -27,6 +28,11 @@
 #                                   (e.g. "--system-reserved=cpu=500m,memory=1Gi --eviction-hard=memory.available<500Mi")
 #   HOSTS_ENTRIES         optional  newline-separated "ip name [name...]" lines for /etc/hosts
 #                                   (e.g. "10.10.0.10 registry.site1.example"; empty = no block)
+#   OPS_USER              optional  the login user the director's operations key logs in as, with
+#                                   OPS_PUBLIC_KEY and DIRECTOR_ADDRESS (e.g. kvmk8s; empty = no ops key)
+#   OPS_PUBLIC_KEY        optional  the director's operations public key, authorized for OPS_USER
+#                                   (e.g. "ssh-ed25519 AAAAC3Nz... kvm-k8s-ops")
+#   DIRECTOR_ADDRESS      optional  the only address that key is accepted from (e.g. 10.10.0.10)
 #   KVMK8S_ALLOW_OFFLINE  optional  "1": when the Kubernetes repo is unreachable, print SKIPPED for
 #                                   the package steps and go on instead of failing (e.g. 1)
 #   KVMK8S_FILES          optional  files to install, "MODE PATH BASE64" records (e.g. "0644
@@ -256,7 +262,7 @@ run_steps() {
 }
 # ---- END kvm-k8s common helpers ----
 
-# ---- BEGIN kvm-k8s package helpers (identical in prepare-director.sh and prepare-node.sh) ----
+# ---- BEGIN kvm-k8s package helpers (identical in prepare-director.sh, prepare-node.sh and upgrade-node.sh) ----
 export DEBIAN_FRONTEND=noninteractive
 APT_UPDATED=0
 K8S_REPO_REACHABLE=1
@@ -400,6 +406,20 @@ fi
 if [[ "${KUBELET_EXTRA_ARGS:-}" =~ [\"\'\\\$\`] || "${KUBELET_EXTRA_ARGS:-}" == *$'\n'* ]]; then
     die "KUBELET_EXTRA_ARGS must be one line without quotes, backslashes, \$ or backticks"
 fi
+OPS_USER="${OPS_USER:-}"
+OPS_PUBLIC_KEY="$(sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' <<<"${OPS_PUBLIC_KEY:-}")"
+DIRECTOR_ADDRESS="${DIRECTOR_ADDRESS:-}"
+if [[ -n "$OPS_USER" || -n "$OPS_PUBLIC_KEY" || -n "$DIRECTOR_ADDRESS" ]]; then
+    [[ -n "$OPS_USER" && -n "$OPS_PUBLIC_KEY" && -n "$DIRECTOR_ADDRESS" ]] ||
+        die "OPS_USER, OPS_PUBLIC_KEY and DIRECTOR_ADDRESS go together"
+    [[ "$OPS_USER" =~ ^[a-z_][a-z0-9_-]*$ ]] || die "OPS_USER '$OPS_USER' is not a user name"
+    [[ "$OPS_PUBLIC_KEY" =~ ^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521))\ [A-Za-z0-9+/]+={0,2}(\ [A-Za-z0-9@._:+-]+)*$ ]] ||
+        die "OPS_PUBLIC_KEY is not one OpenSSH public key line ('ssh-ed25519 AAAA... [comment]', no options)"
+    [[ "$DIRECTOR_ADDRESS" =~ ^[0-9A-Fa-f.:]+$ && "$DIRECTOR_ADDRESS" =~ [.:] ]] ||
+        die "DIRECTOR_ADDRESS '$DIRECTOR_ADDRESS' is not an IP address"
+fi
+OPS_BEGIN="# BEGIN kvm-k8s-ops"
+OPS_END="# END kvm-k8s-ops"
 
 # ---- steps ----
 
@@ -563,6 +583,60 @@ hosts_block() {
     set_managed_block /etc/hosts "$body"
     if [[ -e "$KVMK8S_ROOT/etc/cloud/templates/hosts.debian.tmpl" ]]; then
         set_managed_block /etc/cloud/templates/hosts.debian.tmpl "$body"
+    fi
+}
+
+# The director's operations key in OPS_USER's authorized_keys: exactly one line, restricted to
+# DIRECTOR_ADDRESS and without forwarding, between the "# BEGIN kvm-k8s-ops" and
+# "# END kvm-k8s-ops" markers; replaced in place when the key or the address changes, every
+# other line kept as it is. ~/.ssh 0700, authorized_keys 0600, both owned by the user.
+ops_authorized_key() {
+    local entry home owner group file target src=/dev/null begins=0 ends=0 line rc=0
+    if [[ -z "$OPS_PUBLIC_KEY" ]]; then
+        log "ok: no OPS_PUBLIC_KEY given; no operations key to authorize"
+        return 0
+    fi
+    if [[ -n "$KVMK8S_ROOT" ]]; then
+        home="/home/$OPS_USER"
+        owner="$(id -un):$(id -gn)"
+    else
+        entry="$(getent passwd "$OPS_USER" || true)"
+        [[ -n "$entry" ]] || die "OPS_USER $OPS_USER is not a user of this host"
+        home="$(cut -d: -f6 <<<"$entry")"
+        [[ "$home" == /* && -d "$home" ]] || die "user $OPS_USER has no home directory"
+        group="$(id -gn -- "$OPS_USER")"
+        owner="$OPS_USER:$group"
+    fi
+    mkdir -p -- "$KVMK8S_ROOT$home/.ssh"
+    if [[ "$(stat -c '%a' -- "$KVMK8S_ROOT$home/.ssh")" != 700 ]]; then chmod 0700 -- "$KVMK8S_ROOT$home/.ssh"; fi
+    if [[ "$EUID" -eq 0 && "$(stat -c '%U:%G' -- "$KVMK8S_ROOT$home/.ssh")" != "$owner" ]]; then
+        chown "$owner" -- "$KVMK8S_ROOT$home/.ssh"
+    fi
+    file="$home/.ssh/authorized_keys"
+    target="$KVMK8S_ROOT$file"
+    if [[ -e "$target" ]]; then
+        src="$target"
+        begins="$(grep -c -x -- "$OPS_BEGIN" "$target" || true)"
+        ends="$(grep -c -x -- "$OPS_END" "$target" || true)"
+    fi
+    [[ "$begins" -le 1 && "$begins" -eq "$ends" ]] ||
+        die "$file: the '$OPS_BEGIN' / '$OPS_END' markers are repeated or unbalanced; fix the file by hand"
+    line="from=\"$DIRECTOR_ADDRESS\",no-agent-forwarding,no-X11-forwarding,no-port-forwarding $OPS_PUBLIC_KEY"
+    KVMK8S_LINE="$line" KVMK8S_BEGIN="$OPS_BEGIN" KVMK8S_END="$OPS_END" awk '
+        function emit() { print ENVIRON["KVMK8S_BEGIN"]; print ENVIRON["KVMK8S_LINE"]; print ENVIRON["KVMK8S_END"] }
+        BEGIN { state = 0 }
+        state == 0 && $0 == ENVIRON["KVMK8S_BEGIN"] { emit(); state = 1; next }
+        state == 1 && $0 == ENVIRON["KVMK8S_END"] { state = 2; next }
+        state == 1 { next }
+        { print }
+        END { if (state == 1) exit 3; if (state == 0) emit() }
+    ' "$src" >"$KVMK8S_TMP/authorized_keys" || rc=$?
+    [[ "$rc" -eq 0 ]] || die "$file: '$OPS_BEGIN' has no '$OPS_END' after it; fix the file by hand"
+    write_if_changed "$file" 0600 "$owner" <"$KVMK8S_TMP/authorized_keys"
+    if [[ "$WROTE" -eq 1 ]]; then
+        log "changed: $file authorizes the director's operations key (from $DIRECTOR_ADDRESS)"
+    else
+        log "ok: $file already authorizes the director's operations key (from $DIRECTOR_ADDRESS)"
     fi
 }
 
@@ -735,7 +809,7 @@ kubelet_apply() {
 STEPS=(
     wait_for_cloud_init swap_fstab swap_off kernel_modules sysctl_settings
     install_chrony chrony_sources chrony_pools chrony_apply
-    write_files update_ca hosts_block
+    write_files update_ca hosts_block ops_authorized_key
     install_containerd containerd_config containerd_hosts containerd_apply
     kubernetes_repo kubernetes_packages kubelet_args kubelet_apply
 )
