@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { allNodes, SiteConfig } from "../stacks";
+import { allNodes, Fingerprints, SiteConfig } from "../stacks";
 import { Cluster } from "./cluster";
 import { ControlPlane } from "./control-plane";
 import { Director } from "./director";
 import { Hypervisor } from "./hypervisor";
 import { SiteSecrets } from "./secrets";
+import { rebuildFingerprint } from "./vm";
 import { Workers } from "./workers";
 import { NodeInfo } from "./vm/group";
 
@@ -63,6 +64,11 @@ export class Site extends pulumi.ComponentResource {
     public get nodes(): { director: NodeInfo; masters: NodeInfo[]; workers: NodeInfo[] } {
         return { director: this.director.info, masters: this.controlPlane.masters, workers: this.workers.workers };
     }
+}
+
+/** Rebuild fingerprint of every node (director included), by hostname. */
+export function nodeFingerprints(config: SiteConfig): Fingerprints {
+    return Object.fromEntries(allNodes(config).map((n) => [n.hostname, rebuildFingerprint(n, config.images[n.image].source)]));
 }
 
 /** Build the site described by `config`; what index.ts calls and what tests exercise. */

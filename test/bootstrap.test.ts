@@ -1,5 +1,7 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
+import { createHash } from "crypto";
+import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { scripts } from "../components/cluster";
 import { prepareDirectorScript } from "../components/director";
@@ -8,7 +10,7 @@ import { envPrelude, filesPayload, runEmbeddedAsRoot, shellQuote } from "../comp
 import { buildSite, Site } from "../components/site";
 import { SiteConfig } from "../stacks";
 import { PRIVATE_KEY_MARKER, resolveOrThrow, stackInput, stackSite } from "./fixtures";
-import { MOCK_SECRET, mockHostKey, plainCopies, record, Recording, Registration, SECRET_SIG } from "./harness";
+import { MOCK_CA_CERT, MOCK_SECRET, mockHostKey, mockOutputs, plainCopies, record, Recording, Registration, SECRET_SIG } from "./harness";
 
 const COMMAND = "command:remote:Command";
 
@@ -182,15 +184,26 @@ describe("bootstrap graph (pulumi mocks)", () => {
                     const join = node === site.masters[0] ? cmd(rec, `${node.hostname}-init`) : cmd(rec, `${node.hostname}-join`);
                     assert.ok(m.dependencies.includes(join.urn), `${m.name} is not deleted before ${join.name}`);
                     const vmDomain = rec.named(node.hostname, "libvirt:index/domain:Domain");
-                    assert.ok(dependsOn(rec, m, vmDomain), `${m.name} is not deleted before the VM`);
+                    // the engine's delete-first cascade follows property dependencies: the
+                    // membership's triggers must point at this node's domain and no other
+                    assert.deepStrictEqual(m.propertyDependencies.triggers, [vmDomain.urn], `${m.name} is not deleted before its own VM`);
                 }
             });
 
             it("no secret reaches any resource input in plain text (SSH key, host keys, token, certificate key, CAs, registry password, kubeconfig)", () => {
-                const { rec } = built[stack];
+                const { rec, site } = built[stack];
                 const leaks: string[] = [];
+                const password = (name: string) => String(mockOutputs("random:index/randomPassword:RandomPassword", `${site.name}-secrets-${name}`).result);
+                const token = password("bootstrap-token");
+                const needles = [
+                    MOCK_SECRET, // every mocked private key
+                    PRIVATE_KEY_MARKER, // the SSH private key
+                    `${token.slice(0, 6)}.${token.slice(6)}`, // the bootstrap token as kubeadm gets it
+                    createHash("sha256").update(password("certificate-key")).digest("hex"), // the certificate key
+                    password("registry-password"),
+                ];
                 for (const r of rec.all) {
-                    for (const needle of [MOCK_SECRET, PRIVATE_KEY_MARKER, "mocksecret"]) {
+                    for (const needle of needles) {
                         leaks.push(...plainCopies(r.wireInputs, needle).map((p) => `${r.type} ${r.name}: ${p}`));
                     }
                 }
@@ -200,13 +213,27 @@ describe("bootstrap graph (pulumi mocks)", () => {
                 assert.ok(wrapped.length > 10, "expected secret-wrapped inputs");
             });
 
-            it("secret outputs: every command's stdout and stderr, the kubeconfig read silently; the kubeconfig output is secret", async () => {
-                const { rec, site, program } = built[stack];
+            it("secret outputs: every command's stdout and stderr; no previous output sent back on updates", () => {
+                const { rec } = built[stack];
                 for (const c of rec.ofType(COMMAND)) {
-                    assert.ok(["stdout", "stderr", "connection"].every((o) => c.additionalSecretOutputs.includes(o)), `${c.name}: ${c.additionalSecretOutputs}`);
+                    assert.ok(["stdout", "stderr"].every((o) => c.additionalSecretOutputs.includes(o)), `${c.name}: ${c.additionalSecretOutputs}`);
+                    assert.strictEqual(c.inputs.addPreviousOutputInEnv, false, c.name);
                 }
-                assert.strictEqual(cmd(rec, `${site.masters[0].hostname}-read-kubeconfig`).inputs.logging, "none");
+            });
+
+            it("the admin kubeconfig is built from the program's CA and a system:masters client certificate, and is secret", async () => {
+                const { rec, site, program } = built[stack];
+                const csr = rec.named(`${site.name}-secrets-admin-csr`);
+                assert.deepStrictEqual(csr.inputs.subject, { commonName: "kvm-k8s-admin", organization: "system:masters" });
+                const cert = rec.named(`${site.name}-secrets-admin-cert`);
+                assert.deepStrictEqual(cert.inputs.allowedUses, ["client_auth", "digital_signature", "key_encipherment"]);
+                assert.strictEqual(cert.inputs.caCertPem, MOCK_CA_CERT, "signed by the cluster CA");
+                const kubeconfig = await new Promise<string>((resolve) => program!.cluster.kubeconfig.apply(resolve));
                 assert.strictEqual(await pulumi.isSecret(program!.cluster.kubeconfig), true);
+                const doc = YAML.parse(kubeconfig);
+                assert.strictEqual(doc.clusters[0].cluster.server, `https://${site.cluster.endpoint.host}:${site.cluster.endpoint.port}`);
+                assert.strictEqual(Buffer.from(doc.clusters[0].cluster["certificate-authority-data"], "base64").toString(), MOCK_CA_CERT);
+                assert.ok(Buffer.from(doc.users[0].user["client-key-data"], "base64").toString().includes(MOCK_SECRET));
             });
         });
     }
@@ -224,6 +251,20 @@ describe("bootstrap graph (pulumi mocks)", () => {
             const after = byName(await record(() => buildSite(withCluster("prod", { kubernetesVersion: "1.32.0" }))));
             const replaced = [...after.values()].filter((c) => JSON.stringify(triggers(c)) !== JSON.stringify(triggers(before.get(c.name)!))).map((c) => c.name);
             assert.deepStrictEqual(replaced, ["site1-cluster-upgrade"]);
+            // updates re-run `create` on a changed stdin: only preparation (the apt repository,
+            // pinned versions for new installs) and init's files; none of them upgrades a node
+            const rerun = [...after.values()].filter((c) => c.inputs.stdin !== before.get(c.name)!.inputs.stdin).map((c) => c.name).sort();
+            assert.deepStrictEqual(rerun, [
+                "site1-cluster-upgrade",
+                "site1-director-prepare",
+                "site1-master-1-init",
+                "site1-master-1-prepare",
+                "site1-master-2-prepare",
+                "site1-master-3-prepare",
+                "site1-worker-1-prepare",
+                "site1-worker-2-prepare",
+                "site1-worker-3-prepare",
+            ]);
             assert.ok(String(after.get("site1-cluster-upgrade")!.inputs.stdin).includes("export KUBERNETES_APT_REPO='https://pkgs.k8s.io/core:/stable:/v1.32/deb/'"));
             // preparation re-runs (an update, not a replacement) to point apt at the new minor
             assert.ok(String(after.get("site1-master-1-prepare")!.inputs.stdin).includes("v1.32/deb/"));

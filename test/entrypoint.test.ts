@@ -1,25 +1,32 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { readStackFile, ROOT, TEST_PRIVATE_KEY } from "./fixtures";
+import { nodeFingerprints } from "../components/site";
+import { readStackFile, ROOT, stackSite, TEST_PRIVATE_KEY } from "./fixtures";
 
 /**
  * index.ts as `pulumi up` runs it: config from the environment the CLI sets, resources
- * under mocks. Its own process, because Pulumi reads PULUMI_CONFIG once per process.
+ * under mocks, and `previous` as the stack's last exported node fingerprints (read by the
+ * program through a reference to its own stack). Its own process, because Pulumi reads
+ * PULUMI_CONFIG once per process.
  */
-function runIndex(stack: string): { status: number | null; stdout: string; stderr: string } {
+function runIndex(stack: string, previous?: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
     const file = readStackFile(stack);
     const script = `
         const pulumi = require("@pulumi/pulumi");
         const { mockOutputs } = require("./test/harness");
+        const { ConfigError } = require("./stacks");
+        const previous = JSON.parse(process.env.KVMK8S_TEST_PREVIOUS || "null");
         const types = new Map();
         pulumi.runtime.setMocks({
             newResource: (a) => {
                 types.set(a.type, (types.get(a.type) || 0) + 1);
+                if (a.type === "pulumi:pulumi:StackReference") {
+                    return { id: a.name, state: { name: a.name, outputs: previous ? { nodeFingerprints: previous } : {} } };
+                }
                 return { id: a.name + "-id", state: { ...a.inputs, ...mockOutputs(a.type, a.name) } };
             },
             call: () => ({}),
-        }, "kvm-k8s", ${JSON.stringify(stack)}, false).then(() => {
-            const m = require("./index.ts");
+        }, "kvm-k8s", ${JSON.stringify(stack)}, false, "organization").then(() => require("./index.ts")()).then((out) => {
             // registrations are asynchronous: report once the count has been still for 300 ms
             let last = -1, still = 0;
             const poll = setInterval(() => {
@@ -28,11 +35,12 @@ function runIndex(stack: string): { status: number | null; stdout: string; stder
                 last = total;
                 if (still < 3) return;
                 clearInterval(poll);
-                console.log(JSON.stringify({
-                    siteName: m.siteName, profile: m.profile, director: m.director, masters: m.masters, workers: m.workers,
-                    domains: types.get("libvirt:index/domain:Domain"),
-                }));
+                const { kubeconfig, ...plain } = out;
+                console.log(JSON.stringify({ ...plain, kubeconfigIsOutput: pulumi.Output.isInstance(kubeconfig), domains: types.get("libvirt:index/domain:Domain") }));
             }, 100);
+        }, (err) => {
+            if (err instanceof ConfigError) { console.error(err.message); process.exit(3); }
+            console.error(err); process.exit(1);
         });`;
     const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
         cwd: ROOT,
@@ -45,6 +53,7 @@ function runIndex(stack: string): { status: number | null; stdout: string; stder
                 "kvm-k8s:sshPrivateKey": TEST_PRIVATE_KEY,
             }),
             PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(["kvm-k8s:sshPrivateKey"]),
+            KVMK8S_TEST_PREVIOUS: JSON.stringify(previous ?? null),
         },
     });
     return { status: run.status, stdout: run.stdout, stderr: run.stderr };
@@ -52,14 +61,16 @@ function runIndex(stack: string): { status: number | null; stdout: string; stder
 
 describe("index.ts (the program pulumi runs)", function () {
     this.timeout(120000);
+    const current = nodeFingerprints(stackSite("prod"));
 
-    it("prod: builds seven domains and exports node names and addresses per network", () => {
+    it("prod: builds seven domains and exports node names, addresses per network, fingerprints and the kubeconfig", () => {
         const run = runIndex("prod");
         assert.strictEqual(run.status, 0, run.stderr);
         const out = JSON.parse(run.stdout);
         assert.strictEqual(out.siteName, "site1");
         assert.strictEqual(out.profile, "prod");
         assert.strictEqual(out.domains, 7);
+        assert.strictEqual(out.controlPlaneEndpoint, "https://10.20.0.5:6443");
         assert.deepStrictEqual(out.director, {
             name: "director",
             hostname: "site1-director",
@@ -69,5 +80,25 @@ describe("index.ts (the program pulumi runs)", function () {
         });
         assert.deepStrictEqual(out.masters.map((m: { hostname: string }) => m.hostname), ["site1-master-1", "site1-master-2", "site1-master-3"]);
         assert.deepStrictEqual(out.workers.map((w: { address: string }) => w.address), ["10.10.0.21", "10.10.0.22", "10.10.0.23"]);
+        assert.deepStrictEqual(out.nodeFingerprints, current);
+        assert.strictEqual(out.kubeconfigIsOutput, true);
+    });
+
+    it("an unchanged site, or one rebuilt node, goes ahead", () => {
+        const same = runIndex("prod", current);
+        assert.strictEqual(same.status, 0, same.stderr);
+        assert.ok(!same.stderr.includes("could not read"), "the program read its previous fingerprints");
+        const one = { ...current, "site1-worker-2": "0".repeat(12) };
+        const run = runIndex("prod", one);
+        assert.strictEqual(run.status, 0, run.stderr);
+        assert.strictEqual(JSON.parse(run.stdout).domains, 7);
+    });
+
+    it("a change that would rebuild two nodes at once stops before anything is registered", () => {
+        const two = { ...current, "site1-worker-1": "0".repeat(12), "site1-master-3": "1".repeat(12) };
+        const run = runIndex("prod", two);
+        assert.strictEqual(run.status, 3, run.stdout + run.stderr);
+        assert.match(run.stderr, /kvm-k8s:site: this change would rebuild 2 VMs at once \(site1-master-3, site1-worker-1\); rebuild one node per `pulumi up`/);
+        assert.strictEqual(run.stdout, "", "no resource may be reported after the refusal");
     });
 });

@@ -79,6 +79,8 @@ export interface Registration {
     replacementTrigger: unknown;
     additionalSecretOutputs: string[];
     deletedWith: string;
+    /** Which resources each input property depends on: what the engine's delete-first cascade follows. */
+    propertyDependencies: Record<string, string[]>;
     /** Inputs with secrets unwrapped, as a provider would see them. */
     inputs: Record<string, unknown>;
     /** Inputs exactly as serialized, secrets still wrapped in their signature objects. */
@@ -99,15 +101,29 @@ interface RegisterRequest {
     getReplacementTrigger(): { toJavaScript(): unknown } | undefined;
     getAdditionalsecretoutputsList(): string[];
     getDeletedwith(): string;
+    getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
     getObject(): { toJavaScript(): Record<string, unknown> };
 }
 
 type Callback = (err: unknown, response: unknown) => void;
 
-/** Paths in wire-format values where `needle` appears outside a secret wrapper. */
+/**
+ * The text of a string and of every base64 run inside it, decoded, recursively: secrets
+ * travel inside KVMK8S_FILES records and kubeconfig `*-data` fields, so a plain copy can hide
+ * one or two base64 layers deep.
+ */
+export function expandBase64(text: string, depth = 3): string {
+    if (depth === 0) {
+        return text;
+    }
+    const decoded = (text.match(/[A-Za-z0-9+/]{24,}={0,2}/g) ?? []).map((run) => Buffer.from(run, "base64").toString("utf8"));
+    return [text, ...decoded.map((d) => expandBase64(d, depth - 1))].join("\n");
+}
+
+/** Paths in wire-format values where `needle` appears outside a secret wrapper, base64 included. */
 export function plainCopies(value: unknown, needle: string, at = ""): string[] {
     if (typeof value === "string") {
-        return value.includes(needle) ? [at || "(root)"] : [];
+        return expandBase64(value).includes(needle) ? [at || "(root)"] : [];
     }
     if (Array.isArray(value)) {
         return value.flatMap((v, i) => plainCopies(v, needle, `${at}[${i}]`));
@@ -119,6 +135,14 @@ export function plainCopies(value: unknown, needle: string, at = ""): string[] {
         return Object.entries(value).flatMap(([k, v]) => plainCopies(v, needle, at ? `${at}.${k}` : k));
     }
     return [];
+}
+
+function propertyDependencies(req: RegisterRequest): Record<string, string[]> {
+    const deps: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((value, key) => {
+        deps[key] = value.getUrnsList();
+    });
+    return deps;
 }
 
 /** Turn wire values into plain JS: secrets unwrapped, resource references to their URNs. */
@@ -185,6 +209,7 @@ export class RecordingMonitor extends MockMonitor {
                         replacementTrigger: req.getReplacementTrigger()?.toJavaScript(),
                         additionalSecretOutputs: secretOutputs,
                         deletedWith: req.getDeletedwith(),
+                        propertyDependencies: propertyDependencies(req),
                         inputs: unwrap(wireInputs) as Record<string, unknown>,
                         wireInputs,
                     });

@@ -21,7 +21,6 @@ const EXPECTED_SCRIPTS = [
     "components/control-plane/scripts/init-control-plane.sh",
     "components/control-plane/scripts/join-control-plane.sh",
     "components/workers/scripts/join-worker.sh",
-    "components/control-plane/scripts/read-kubeconfig.sh",
     "components/director/scripts/install-kubeconfig.sh",
     "components/cluster/scripts/install-calico.sh",
     "components/cluster/scripts/wait-nodes-ready.sh",
@@ -295,8 +294,7 @@ describe("remote scripts", () => {
                     assert.strictEqual(copy, copies[0][1], `${rel}: its ${block} differ from ${copies[0][0]}'s`);
                 }
             }
-            // Every script but the one-line reader carries the common helpers.
-            for (const rel of scripts.filter((r) => !r.endsWith("read-kubeconfig.sh"))) {
+            for (const rel of scripts) {
                 assert.ok(sharedBlock(read(rel), "common helpers") !== undefined, `${rel} lacks the common helpers`);
             }
         });
@@ -1472,25 +1470,6 @@ esac
                 assert.notStrictEqual(noMaster.status, 0);
                 assert.match(noMaster.stderr, /no master is Ready \(masters: site1-master-1 site1-master-2 site1-master-3\); cannot take etcd snapshot 4/);
             });
-        });
-    });
-
-    describe("read-kubeconfig.sh", () => {
-        let box: Sandbox;
-        beforeEach(() => (box = new Sandbox()));
-        afterEach(() => box.cleanup());
-        const rel = "components/control-plane/scripts/read-kubeconfig.sh";
-
-        it("prints admin.conf exactly, and fails clearly when it is absent", () => {
-            const absent = box.run(rel, {});
-            assert.notStrictEqual(absent.status, 0);
-            assert.strictEqual(absent.stdout, "");
-            assert.match(absent.stderr, /\/etc\/kubernetes\/admin\.conf is missing/);
-            const conf = "apiVersion: v1\nkind: Config\nusers:\n- name: kubernetes-admin\n";
-            box.put("/etc/kubernetes/admin.conf", conf, 0o600);
-            const present = box.run(rel, {});
-            ok(present, "read");
-            assert.strictEqual(present.stdout, conf);
         });
     });
 });

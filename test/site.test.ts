@@ -32,8 +32,9 @@ const SECRETS = {
     // bootstrap token, certificate key, registry password
     "random:index/randomPassword:RandomPassword": 3,
     "tls:index/selfSignedCert:SelfSignedCert": 2,
-    "tls:index/certRequest:CertRequest": 1,
-    "tls:index/locallySignedCert:LocallySignedCert": 1,
+    // registry and admin certificates
+    "tls:index/certRequest:CertRequest": 2,
+    "tls:index/locallySignedCert:LocallySignedCert": 2,
 };
 
 describe("site resource graph (pulumi mocks)", () => {
@@ -61,11 +62,11 @@ describe("site resource graph (pulumi mocks)", () => {
                 [T.cloudInit]: 3,
                 [T.domain]: 3,
                 ...SECRETS,
-                // a host key per VM, plus the cluster CA, registry CA, registry and ops keys
-                "tls:index/privateKey:PrivateKey": 3 + 4,
+                // a host key per VM, plus the cluster CA, registry CA, registry, admin and ops keys
+                "tls:index/privateKey:PrivateKey": 3 + 5,
                 // director prepare, 2 node prepares, 2 join refreshes, init, 1 worker join,
-                // kubeconfig read and install, Calico, roster, gate, upgrade, 2 memberships
-                "command:remote:Command": 15,
+                // kubeconfig install, Calico, roster, gate, upgrade, 2 memberships
+                "command:remote:Command": 14,
                 "kvmk8s:cluster:Cluster": 1,
             });
         });
@@ -86,11 +87,11 @@ describe("site resource graph (pulumi mocks)", () => {
                 [T.cloudInit]: 7,
                 [T.domain]: 7,
                 ...SECRETS,
-                "tls:index/privateKey:PrivateKey": 7 + 4,
+                "tls:index/privateKey:PrivateKey": 7 + 5,
                 // director prepare, 6 node prepares, 6 join refreshes, init, 2 master joins,
-                // 3 worker joins, kubeconfig read and install, Calico, roster, gate, upgrade,
+                // 3 worker joins, kubeconfig install, Calico, roster, gate, upgrade,
                 // 6 memberships
-                "command:remote:Command": 31,
+                "command:remote:Command": 30,
                 "kvmk8s:cluster:Cluster": 1,
             });
             const baseImages = rec.ofType(T.volume).filter((v) => String(v.inputs.name).endsWith("-base.qcow2"));

@@ -20,12 +20,12 @@ import { deleteScriptCommand, filesPayload, loadScript, ManagedFile, scriptComma
 import { SiteSecrets } from "../secrets";
 import { PreparedNode } from "../vm/group";
 import { calicoInstallation } from "./calico";
+import { renderKubeconfig } from "./kubeconfig";
 
 export const scripts = {
     init: loadScript("components/control-plane/scripts/init-control-plane.sh"),
     joinMaster: loadScript("components/control-plane/scripts/join-control-plane.sh"),
     joinWorker: loadScript("components/workers/scripts/join-worker.sh"),
-    readKubeconfig: loadScript("components/control-plane/scripts/read-kubeconfig.sh"),
     calico: loadScript("components/cluster/scripts/install-calico.sh"),
     roster: loadScript("components/cluster/scripts/write-roster.sh"),
     removeNode: loadScript("components/cluster/scripts/remove-node.sh"),
@@ -99,7 +99,13 @@ export class Cluster extends pulumi.ComponentResource {
             .apply((lines) => lines.join("\n"));
         const roster = scriptCommand(
             `${name}-roster`,
-            { connection: director.connection, script: scripts.roster, env: { ROSTER: expected.join(" "), KNOWN_HOSTS: knownHosts } },
+            {
+                connection: director.connection,
+                script: scripts.roster,
+                env: { ROSTER: expected.join(" "), KNOWN_HOSTS: knownHosts },
+                // a rebuilt director needs its roster and known_hosts written again
+                triggers: [director.vm.domain.id],
+            },
             { ...child, dependsOn: [director.ready] },
         );
 
@@ -133,13 +139,13 @@ export class Cluster extends pulumi.ComponentResource {
             { ...child, dependsOn: [...allPrepared, refreshFirst] },
         );
 
-        const readKubeconfig = scriptCommand(
-            `${first.vm.node.hostname}-read-kubeconfig`,
-            { connection: first.connection, script: scripts.readKubeconfig, triggers: [first.vm.domain.id], secretOutput: true },
-            { ...child, dependsOn: [this.init] },
+        this.kubeconfig = pulumi.secret(
+            pulumi.all([secrets.clusterCa.certPem, secrets.admin.certPem, secrets.admin.keyPem]).apply(([caCertPem, clientCertPem, clientKeyPem]) =>
+                renderKubeconfig({ clusterName: site.name, server: `https://${endpoint}`, caCertPem, clientCertPem, clientKeyPem }),
+            ),
         );
-        this.kubeconfig = pulumi.secret(readKubeconfig.stdout);
-        const directorKubeconfig = director.installKubeconfig(this.kubeconfig, site, { dependsOn: [readKubeconfig, director.ready] });
+        // the director's kubectl and helm use it once the API answers (the script waits)
+        const directorKubeconfig = director.installKubeconfig(this.kubeconfig, site, { dependsOn: [this.init, director.ready] });
 
         // One master at a time: each join adds an etcd member, and two joining at once can
         // leave etcd without quorum.
@@ -192,7 +198,13 @@ export class Cluster extends pulumi.ComponentResource {
 
         this.ready = scriptCommand(
             `${name}-ready`,
-            { connection: director.connection, script: scripts.waitReady, env: { EXPECTED_NODES: expected.join(" "), TIMEOUT_SECONDS: "900" } },
+            {
+                connection: director.connection,
+                script: scripts.waitReady,
+                env: { EXPECTED_NODES: expected.join(" "), TIMEOUT_SECONDS: "900" },
+                // checked again whenever a node was rebuilt
+                triggers: [...args.masters, ...args.workers].map((n) => n.vm.domain.id),
+            },
             { ...child, dependsOn: [this.calico, ...joins] },
         );
 
@@ -251,7 +263,7 @@ export class Cluster extends pulumi.ComponentResource {
                     connection: director.connection,
                     create: `echo "${node.vm.node.hostname} is a ${node.vm.node.role} of ${site.name}"`,
                     onDelete: scripts.removeNode,
-                    env: { NODE: node.vm.node.hostname, ROLE: node.vm.node.role, DRAIN_TIMEOUT_SECONDS: "600", WAIT_TIMEOUT_SECONDS: "3600" },
+                    env: { NODE: node.vm.node.hostname, ROLE: node.vm.node.role, DRAIN_TIMEOUT_SECONDS: "600", WAIT_TIMEOUT_SECONDS: "900" },
                     triggers: [node.vm.domain.id],
                 },
                 { ...child, dependsOn: [join, roster, directorKubeconfig], deletedWith: secrets.clusterCaKey },

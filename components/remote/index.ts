@@ -107,6 +107,8 @@ export function scriptCommand(name: string, args: ScriptCommandArgs, opts: pulum
             stdin,
             triggers: [args.script.hash, ...(args.triggers ?? [])],
             logging: args.secretOutput ? "none" : "stdoutAndStderr",
+            // an update would otherwise send the previous stdout as PULUMI_COMMAND_STDOUT
+            addPreviousOutputInEnv: false,
         },
         {
             ...opts,
@@ -140,6 +142,7 @@ export function deleteScriptCommand(name: string, args: DeleteScriptArgs, opts: 
             create: args.create,
             delete: runEmbeddedAsRoot(scriptInput(args.onDelete, args.env)),
             triggers: args.triggers,
+            addPreviousOutputInEnv: false,
         },
         { ...opts, deleteBeforeReplace: true, additionalSecretOutputs: ["stdout", "stderr"] },
     );

@@ -27,6 +27,8 @@ export class SiteSecrets extends pulumi.ComponentResource {
      * so the director can refresh join credentials, upgrade nodes and take etcd snapshots.
      */
     public readonly opsKey: { privateKey: pulumi.Output<string>; publicKey: pulumi.Output<string> };
+    /** Client certificate for the admin kubeconfig, signed by the cluster CA (system:masters). */
+    public readonly admin: { certPem: pulumi.Output<string>; keyPem: pulumi.Output<string> };
     public readonly registry: {
         caCertPem: pulumi.Output<string>;
         certPem: pulumi.Output<string>;
@@ -58,6 +60,30 @@ export class SiteSecrets extends pulumi.ComponentResource {
             child,
         );
         this.clusterCa = { certPem: clusterCaCert.certPem, keyPem: pulumi.secret(this.clusterCaKey.privateKeyPem) };
+
+        // The admin credential is made here, not read back from a master: it is known before
+        // the cluster exists, survives rebuilding any master, and never crosses a command's
+        // output (whose errors the command provider prints in plain text).
+        const adminKey = new tls.PrivateKey(`${name}-admin-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
+        const adminCsr = new tls.CertRequest(
+            `${name}-admin-csr`,
+            { privateKeyPem: adminKey.privateKeyPem, subject: { commonName: "kvm-k8s-admin", organization: "system:masters" } },
+            child,
+        );
+        const adminCert = new tls.LocallySignedCert(
+            `${name}-admin-cert`,
+            {
+                certRequestPem: adminCsr.certRequestPem,
+                caPrivateKeyPem: this.clusterCaKey.privateKeyPem,
+                caCertPem: clusterCaCert.certPem,
+                validityPeriodHours: HOURS_PER_YEAR,
+                // renewed by the first `pulumi up` in its last 30 days
+                earlyRenewalHours: 30 * 24,
+                allowedUses: ["client_auth", "digital_signature", "key_encipherment"],
+            },
+            child,
+        );
+        this.admin = { certPem: adminCert.certPem, keyPem: pulumi.secret(adminKey.privateKeyPem) };
 
         const registryCaKey = new tls.PrivateKey(`${name}-registry-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
         const registryCa = new tls.SelfSignedCert(

@@ -119,6 +119,14 @@ export function cloudInitDigest(userData: string, networkConfig: string): string
  * (login key, DNS, gateway) are left out on purpose: a change there must not rebuild every
  * VM of the site at once; running VMs get it through remote commands.
  */
+/**
+ * Everything whose change rebuilds the node's VM: its identity plus what libvirt replaces
+ * the root volume or domain for. The one-rebuild-per-update guard compares these.
+ */
+export function rebuildFingerprint(node: NodeSpec, imageSource: string): string {
+    return digest(JSON.stringify([identityDigest(node), node.hypervisor, node.image, imageSource, node.vcpu, node.memoryMiB, node.diskGiB]));
+}
+
 export function identityDigest(node: NodeSpec): string {
     const nics = node.nics.map((n) => [n.network, n.bridge, n.mac, `${n.address}/${n.prefix}`]);
     return digest(JSON.stringify([node.hostname, node.rebuild, nics]));

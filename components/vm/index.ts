@@ -5,7 +5,7 @@ import { NodeSpec } from "../../stacks";
 import { Hypervisor } from "../hypervisor";
 import { cloudInitDigest, identityDigest, renderMetaData, renderNetworkConfig, renderUserData, WriteFile } from "./cloudinit";
 
-export { cloudInitDigest, identityDigest, renderMetaData, renderNetworkConfig, renderUserData } from "./cloudinit";
+export { cloudInitDigest, identityDigest, rebuildFingerprint, renderMetaData, renderNetworkConfig, renderUserData } from "./cloudinit";
 export type { UserDataInput, WriteFile } from "./cloudinit";
 
 const GiB = 1024 ** 3;

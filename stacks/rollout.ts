@@ -1,0 +1,30 @@
+/**
+ * One node rebuild per `pulumi up`. A rebuild drains the node, deletes it from the cluster
+ * (and etcd) and replaces its VM; two at once would take two nodes' capacity, or two etcd
+ * members, away together, and their delete-first steps can wait on each other. The program
+ * compares what each node is built from with the previous deployment and stops, before
+ * anything is touched, when more than one existing node would be rebuilt.
+ */
+import { ConfigIssue } from "./validate";
+
+/** Per node: a digest of everything whose change rebuilds its VM (see components/vm). */
+export type Fingerprints = Record<string, string>;
+
+export function checkOneRebuildPerUpdate(previous: Fingerprints | undefined, current: Fingerprints): ConfigIssue[] {
+    if (previous === undefined) {
+        return []; // first deployment, or no record of the last one
+    }
+    const rebuilt = Object.keys(current).filter((name) => previous[name] !== undefined && previous[name] !== current[name]);
+    if (rebuilt.length <= 1) {
+        return [];
+    }
+    return [
+        {
+            path: "kvm-k8s:site",
+            message:
+                `this change would rebuild ${rebuilt.length} VMs at once (${rebuilt.join(", ")}); ` +
+                `rebuild one node per \`pulumi up\` so each is drained and rejoins before the next: ` +
+                `apply the change to one node (node-level vcpu, memoryMiB, diskGiB, image, addresses or rebuild), run pulumi up, then the next`,
+        },
+    ];
+}
