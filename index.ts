@@ -1,28 +1,32 @@
 /**
  * kvm-k8s: one Kubernetes site on libvirt/KVM hypervisors. Thin on purpose: load and
  * validate the stack's configuration, refuse a change that would rebuild several nodes at
- * once, build the site, export what operators need.
+ * once or skip a Kubernetes minor, build the site, export what operators need.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { buildSite, nodeFingerprints } from "./components/site";
-import { checkOneRebuildPerUpdate, ConfigError, Fingerprints, loadSiteConfig } from "./stacks";
+import { checkOneRebuildPerUpdate, checkVersionChange, ConfigError, Fingerprints, loadSiteConfig } from "./stacks";
 
-/** The node fingerprints this stack exported last time, read through a reference to itself. */
-async function previousFingerprints(): Promise<Fingerprints | undefined> {
+/** What this stack exported last time, read through a reference to itself. */
+async function previousDeployment(): Promise<{ fingerprints?: Fingerprints; kubernetesVersion?: string }> {
     try {
         const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
-        const details = await self.getOutputDetails("nodeFingerprints");
-        return (details.value as Fingerprints | undefined) ?? undefined;
+        const [fingerprints, version] = await Promise.all([self.getOutputDetails("nodeFingerprints"), self.getOutputDetails("kubernetesVersion")]);
+        return { fingerprints: fingerprints.value as Fingerprints | undefined, kubernetesVersion: version.value as string | undefined };
     } catch (err) {
-        pulumi.log.warn(`could not read this stack's last node fingerprints (${String(err)}); the one-rebuild-per-update check is skipped`);
-        return undefined;
+        pulumi.log.warn(`could not read this stack's last outputs (${String(err)}); the one-rebuild and version-step checks are skipped`);
+        return {};
     }
 }
 
 export = async () => {
     const config = loadSiteConfig();
     const fingerprints = nodeFingerprints(config);
-    const issues = checkOneRebuildPerUpdate(await previousFingerprints(), fingerprints);
+    const previous = await previousDeployment();
+    const issues = [
+        ...checkOneRebuildPerUpdate(previous.fingerprints, fingerprints),
+        ...checkVersionChange(previous.kubernetesVersion, config.cluster.kubernetesVersion),
+    ];
     if (issues.length > 0) {
         throw new ConfigError(issues);
     }
@@ -36,7 +40,8 @@ export = async () => {
         controlPlaneEndpoint: `https://${config.cluster.endpoint.host}:${config.cluster.endpoint.port}`,
         /** Admin kubeconfig: a secret (`pulumi stack output --show-secrets kubeconfig`). */
         kubeconfig: site.cluster.kubeconfig,
-        /** What each node was built from; the next update compares against it. */
+        /** What each node was built from, and the version: the next update compares against them. */
         nodeFingerprints: fingerprints,
+        kubernetesVersion: config.cluster.kubernetesVersion,
     };
 };

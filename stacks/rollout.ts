@@ -28,3 +28,25 @@ export function checkOneRebuildPerUpdate(previous: Fingerprints | undefined, cur
         },
     ];
 }
+
+const parse = (v: string): number[] => v.split(".").map(Number);
+
+/**
+ * kubeadm upgrades one minor at a time and never down. The last deployed version comes from
+ * the stack's own outputs; the upgrade script checks the live cluster again before it acts.
+ */
+export function checkVersionChange(previous: string | undefined, current: string): ConfigIssue[] {
+    if (previous === undefined || previous === current) {
+        return [];
+    }
+    const [pMajor, pMinor, pPatch] = parse(previous);
+    const [cMajor, cMinor, cPatch] = parse(current);
+    const path = "kvm-k8s:site.cluster.kubernetesVersion";
+    if (cMajor !== pMajor || cMinor < pMinor || (cMinor === pMinor && cPatch < pPatch)) {
+        return [{ path, message: `${current} is older than the deployed ${previous}; kubeadm cannot downgrade a cluster: set ${previous} or newer` }];
+    }
+    if (cMinor > pMinor + 1) {
+        return [{ path, message: `${current} skips a minor version (the cluster is at ${previous}); upgrade one minor at a time: set 1.${pMinor + 1}.x first, run pulumi up, then ${current}` }];
+    }
+    return [];
+}

@@ -9,19 +9,23 @@ import { readStackFile, ROOT, stackSite, TEST_PRIVATE_KEY } from "./fixtures";
  * program through a reference to its own stack). Its own process, because Pulumi reads
  * PULUMI_CONFIG once per process.
  */
-function runIndex(stack: string, previous?: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
+function runIndex(stack: string, previous?: Record<string, string>, previousVersion?: string): { status: number | null; stdout: string; stderr: string } {
     const file = readStackFile(stack);
     const script = `
         const pulumi = require("@pulumi/pulumi");
         const { mockOutputs } = require("./test/harness");
         const { ConfigError } = require("./stacks");
         const previous = JSON.parse(process.env.KVMK8S_TEST_PREVIOUS || "null");
+        const previousVersion = process.env.KVMK8S_TEST_PREVIOUS_VERSION || "";
         const types = new Map();
         pulumi.runtime.setMocks({
             newResource: (a) => {
                 types.set(a.type, (types.get(a.type) || 0) + 1);
                 if (a.type === "pulumi:pulumi:StackReference") {
-                    return { id: a.name, state: { name: a.name, outputs: previous ? { nodeFingerprints: previous } : {} } };
+                    const outputs = {};
+                    if (previous) outputs.nodeFingerprints = previous;
+                    if (previousVersion) outputs.kubernetesVersion = previousVersion;
+                    return { id: a.name, state: { name: a.name, outputs } };
                 }
                 return { id: a.name + "-id", state: { ...a.inputs, ...mockOutputs(a.type, a.name) } };
             },
@@ -54,6 +58,7 @@ function runIndex(stack: string, previous?: Record<string, string>): { status: n
             }),
             PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(["kvm-k8s:sshPrivateKey"]),
             KVMK8S_TEST_PREVIOUS: JSON.stringify(previous ?? null),
+            KVMK8S_TEST_PREVIOUS_VERSION: previousVersion ?? "",
         },
     });
     return { status: run.status, stdout: run.stdout, stderr: run.stderr };
@@ -92,6 +97,14 @@ describe("index.ts (the program pulumi runs)", function () {
         const run = runIndex("prod", one);
         assert.strictEqual(run.status, 0, run.stderr);
         assert.strictEqual(JSON.parse(run.stdout).domains, 7);
+    });
+
+    it("a version that skips a minor from the deployed one stops before anything is registered", () => {
+        const run = runIndex("prod", current, "1.29.10");
+        assert.strictEqual(run.status, 3, run.stdout + run.stderr);
+        assert.match(run.stderr, /kvm-k8s:site\.cluster\.kubernetesVersion: 1\.31\.4 skips a minor version \(the cluster is at 1\.29\.10\); upgrade one minor at a time: set 1\.30\.x first/);
+        assert.strictEqual(run.stdout, "");
+        assert.strictEqual(runIndex("prod", current, "1.30.8").status, 0, "one minor up is an upgrade");
     });
 
     it("a change that would rebuild two nodes at once stops before anything is registered", () => {

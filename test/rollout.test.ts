@@ -1,0 +1,48 @@
+import * as assert from "assert";
+import { nodeFingerprints } from "../components/site";
+import { checkOneRebuildPerUpdate, checkVersionChange, SiteConfig } from "../stacks";
+import { stackSite } from "./fixtures";
+
+describe("rollout guards (compared with the last deployment)", () => {
+    const site = stackSite("prod");
+    const base = nodeFingerprints(site);
+    const withWorkers = (edit: (w: SiteConfig["workers"][number], i: number) => SiteConfig["workers"][number]): SiteConfig => ({ ...site, workers: site.workers.map(edit) });
+
+    it("a node's fingerprint moves with what rebuilds it: size, image, hypervisor, addresses, rebuild counter", () => {
+        const changed = (s: SiteConfig) => Object.keys(base).filter((k) => nodeFingerprints(s)[k] !== base[k]);
+        assert.deepStrictEqual(changed(withWorkers((w, i) => (i === 0 ? { ...w, memoryMiB: w.memoryMiB * 2 } : w))), ["site1-worker-1"]);
+        assert.deepStrictEqual(changed(withWorkers((w, i) => (i === 1 ? { ...w, rebuild: 1 } : w))), ["site1-worker-2"]);
+        assert.deepStrictEqual(changed(withWorkers((w, i) => (i === 2 ? { ...w, hypervisor: "svc-1" } : w))), ["site1-worker-3"]);
+        assert.deepStrictEqual(changed({ ...site, images: { ...site.images, node: { source: "/images/new.qcow2" } } }), [
+            "site1-master-1", "site1-master-2", "site1-master-3", "site1-worker-1", "site1-worker-2", "site1-worker-3",
+        ]);
+        // site-wide content that does not rebuild VMs
+        assert.deepStrictEqual(changed({ ...site, access: { ...site.access, publicKey: "ssh-ed25519 AAAAnew x" } }), []);
+    });
+
+    it("allows a first deployment, no change, one rebuild, additions and removals", () => {
+        assert.deepStrictEqual(checkOneRebuildPerUpdate(undefined, base), []);
+        assert.deepStrictEqual(checkOneRebuildPerUpdate(base, base), []);
+        assert.deepStrictEqual(checkOneRebuildPerUpdate(base, { ...base, "site1-worker-1": "x" }), []);
+        const { "site1-worker-2": _gone, "site1-worker-3": _alsoGone, ...fewer } = base;
+        assert.deepStrictEqual(checkOneRebuildPerUpdate(base, { ...fewer, "site1-worker-9": "new", "site1-worker-8": "new" }), []);
+    });
+
+    it("refuses two or more rebuilds, naming them and the way forward", () => {
+        const issues = checkOneRebuildPerUpdate(base, { ...base, "site1-worker-1": "x", "site1-master-2": "y" });
+        assert.strictEqual(issues.length, 1);
+        assert.strictEqual(issues[0].path, "kvm-k8s:site");
+        assert.match(issues[0].message, /would rebuild 2 VMs at once \(site1-master-2, site1-worker-1\); rebuild one node per `pulumi up`/);
+    });
+
+    it("Kubernetes versions move up one minor (or a patch) at a time, never down", () => {
+        assert.deepStrictEqual(checkVersionChange(undefined, "1.31.4"), []);
+        assert.deepStrictEqual(checkVersionChange("1.31.4", "1.31.4"), []);
+        assert.deepStrictEqual(checkVersionChange("1.31.4", "1.31.9"), []);
+        assert.deepStrictEqual(checkVersionChange("1.31.4", "1.32.0"), []);
+        assert.match(checkVersionChange("1.31.4", "1.33.1")[0].message, /1\.33\.1 skips a minor version \(the cluster is at 1\.31\.4\); upgrade one minor at a time: set 1\.32\.x first/);
+        assert.match(checkVersionChange("1.31.4", "1.30.9")[0].message, /older than the deployed 1\.31\.4; kubeadm cannot downgrade/);
+        assert.match(checkVersionChange("1.31.4", "1.31.2")[0].message, /older than the deployed/);
+        assert.strictEqual(checkVersionChange("1.31.4", "1.33.1")[0].path, "kvm-k8s:site.cluster.kubernetesVersion");
+    });
+});
