@@ -1,10 +1,14 @@
 /**
  * The remote bash scripts (components/<name>/scripts/*.sh) against their contract: every
  * input comes from the environment and is documented in the header, shellcheck is clean,
- * and the steps that only write files are idempotent. Scripts run the way the program runs
+ * and the steps that only write files are idempotent. The helpers they share are in one
+ * library, components/remote/scripts/lib.sh, which the program prepends to every script; a
+ * script run from the repo sources it (its loader line). Scripts run the way the program runs
  * them: one uploaded file, an `export NAME='value'` prelude followed by the script, started
- * with `bash <file>`. File steps are pointed at a temp directory with KVMK8S_ROOT and picked
- * one at a time with KVMK8S_ONLY; kubeadm and kubectl are stand-ins on PATH.
+ * with `bash <file>`; the file sits where the loader finds lib.sh, and the program's own
+ * upload (prelude, lib.sh, script) is checked to behave the same. File steps are pointed at a
+ * temp directory with KVMK8S_ROOT and picked one at a time with KVMK8S_ONLY; kubeadm and
+ * kubectl are stand-ins on PATH.
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
@@ -14,6 +18,15 @@ import * as os from "os";
 import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "..");
+
+/** The shared helpers, prepended by the program to every script; never run alone. */
+const LIB = "components/remote/scripts/lib.sh";
+
+/** The two lines every script loads lib.sh with, right after its required-input checks. */
+const LOADER = [
+    "# shellcheck source=../../remote/scripts/lib.sh",
+    `[[ "$(type -t kvmk8s_lib_loaded)" == function ]] || source "$(dirname "\${BASH_SOURCE[0]}")/../../remote/scripts/lib.sh"`,
+];
 
 const EXPECTED_SCRIPTS = [
     "components/director/scripts/prepare-director.sh",
@@ -38,7 +51,7 @@ const STANDARD_VARS = new Set([
     "PWD", "IFS", "TMPDIR", "PIPESTATUS", "RANDOM", "OPTARG", "OPTIND", "HOSTNAME", "USER", "LC_ALL", "LANG",
 ]);
 
-/** Every components/**\/scripts/*.sh, relative to the repo, with forward slashes. */
+/** Every components/**\/scripts/*.sh but lib.sh, relative to the repo, with forward slashes. */
 function findScripts(): string[] {
     const found: string[] = [];
     const walk = (dir: string): void => {
@@ -52,7 +65,7 @@ function findScripts(): string[] {
         }
     };
     walk(path.join(ROOT, "components"));
-    return found.sort();
+    return found.filter((rel) => rel !== LIB).sort();
 }
 
 const read = (rel: string): string => fs.readFileSync(path.join(ROOT, rel), "utf8");
@@ -73,9 +86,12 @@ interface EnvEntry {
     text: string;
 }
 
-/** The "# Environment:" list: "#   NAME  required|optional  meaning (e.g. ...)", continuation lines indented deeper. */
-function envEntries(header: string[]): EnvEntry[] {
-    const start = header.findIndex((l) => /^# Environment/.test(l));
+/**
+ * The "# Environment:" list: "#   NAME  required|optional  meaning (e.g. ...)", continuation lines
+ * indented deeper; or the list under another heading.
+ */
+function envEntries(header: string[], heading = /^# Environment/): EnvEntry[] {
+    const start = header.findIndex((l) => heading.test(l));
     if (start < 0) return [];
     const entries: EnvEntry[] = [];
     for (const line of header.slice(start + 1)) {
@@ -91,11 +107,14 @@ function envEntries(header: string[]): EnvEntry[] {
     return entries;
 }
 
-/**
- * The UPPER_CASE variables a script reads from its environment: referenced ($NAME, ${NAME...})
- * and either never assigned in the script or read with a default/check (${NAME:-...}, ${NAME:?...}).
- */
-function envInputs(text: string): string[] {
+interface VarUse {
+    refs: Set<string>;
+    defaulted: Set<string>;
+    assigned: Set<string>;
+}
+
+/** The UPPER_CASE variables the code (comments left out) references, reads with a default/check, assigns. */
+function varUse(text: string): VarUse {
     const code = text
         .split("\n")
         .filter((l) => !/^\s*#/.test(l))
@@ -109,17 +128,49 @@ function envInputs(text: string): string[] {
     for (const m of code.matchAll(assignment)) assigned.add(m[1]);
     for (const m of code.matchAll(/\b(?:read|mapfile)\s+(?:-\w+\s+)*([A-Z_][A-Z0-9_]*)\b/g)) assigned.add(m[1]);
     for (const m of code.matchAll(/\bfor\s+([A-Z_][A-Z0-9_]*)\s+in\b/g)) assigned.add(m[1]);
-    return [...refs].filter((n) => !STANDARD_VARS.has(n) && (defaulted.has(n) || !assigned.has(n))).sort();
+    return { refs, defaulted, assigned };
 }
 
-/** The text between "# ---- BEGIN kvm-k8s <name>" and "# ---- END kvm-k8s <name>", or undefined. */
-function sharedBlock(text: string, name: string): string | undefined {
-    const begin = text.indexOf(`# ---- BEGIN kvm-k8s ${name}`);
-    const end = text.indexOf(`# ---- END kvm-k8s ${name}`);
-    if (begin < 0 && end < 0) return undefined;
-    assert.ok(begin >= 0 && end > begin, `unbalanced ${name} block markers`);
-    // The BEGIN line names the scripts that carry the block; compare from the next line on.
-    return text.slice(text.indexOf("\n", begin) + 1, end);
+/**
+ * The UPPER_CASE variables a script reads from its environment: referenced ($NAME, ${NAME...})
+ * and either never assigned (in the script or in lib.sh, whose variables it uses) or read with
+ * a default/check (${NAME:-...}, ${NAME:?...}); plus those lib.sh's header says its helpers read
+ * for every script (KVMK8S_ROOT, KVMK8S_ONLY). For lib.sh itself: what it reads, by the same rule.
+ */
+function envInputs(text: string, lib?: string): string[] {
+    const use = varUse(text);
+    const libAssigned = lib === undefined ? new Set<string>() : varUse(lib).assigned;
+    const inputs = [...use.refs].filter(
+        (n) => !STANDARD_VARS.has(n) && (use.defaulted.has(n) || (!use.assigned.has(n) && !libAssigned.has(n))),
+    );
+    const fromLib = lib === undefined ? [] : envEntries(headerOf(lib)).map((e) => e.name);
+    return [...new Set([...inputs, ...fromLib])].sort();
+}
+
+/**
+ * The functions a bash text defines: `name()` at the start of a line, or `function name()` in
+ * the first column (an indented `function name()` is awk's, in a quoted program).
+ */
+function functionsDefined(text: string): string[] {
+    return [...text.matchAll(/^(?:function[ \t]+|[ \t]*)([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(\)/gm)].map((m) => m[1]);
+}
+
+/** lib.sh's sections ("common helpers", ...): the functions each defines. */
+function libSections(lib: string): Map<string, string[]> {
+    const sections = new Map<string, string[]>();
+    for (const m of lib.matchAll(/^# ---- BEGIN kvm-k8s (\w+ helpers)\b[^\n]*\n([\s\S]*?)^# ---- END kvm-k8s \1 ----$/gm)) {
+        sections.set(m[1], functionsDefined(m[2]));
+    }
+    return sections;
+}
+
+/** The functions of `names` that the code (comments left out) calls. */
+function callsOf(text: string, names: string[]): string[] {
+    const code = text
+        .split("\n")
+        .filter((l) => !/^\s*#/.test(l))
+        .join("\n");
+    return names.filter((n) => new RegExp(`(^|[\\s;&|({!])${n}(?=$|[\\s;&|)])`, "m").test(code));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -151,10 +202,24 @@ class Sandbox {
         fs.mkdirSync(this.bin);
     }
 
-    /** Upload-and-run: the prelude with `env` (KVMK8S_ROOT added) followed by the script, run with bash. */
-    run(rel: string, env: Record<string, string>, extra: Record<string, string> = {}): Run {
-        const file = path.join(this.dir, `upload-${path.basename(rel)}`);
-        fs.writeFileSync(file, prelude({ KVMK8S_ROOT: this.root, ...env }) + read(rel));
+    /**
+     * Upload-and-run: the prelude with `env` (KVMK8S_ROOT added) followed by the script, run
+     * with bash. "repo": the file sits at the script's place in a copy of the repo's layout
+     * next to a copy of lib.sh, so the loader line sources it, as when run from the repo.
+     * "program": the program's upload, lib.sh between the prelude and the script, in a
+     * directory with no lib.sh to source.
+     */
+    run(rel: string, env: Record<string, string>, extra: Record<string, string> = {}, how: "repo" | "program" = "repo"): Run {
+        const base = `upload-${path.basename(rel)}`;
+        const file = how === "program" ? path.join(this.dir, base) : path.join(this.dir, "repo", path.dirname(rel), base);
+        if (how === "repo") {
+            const lib = path.join(this.dir, "repo", LIB);
+            fs.mkdirSync(path.dirname(file), { recursive: true });
+            fs.mkdirSync(path.dirname(lib), { recursive: true });
+            fs.copyFileSync(path.join(ROOT, LIB), lib);
+        }
+        const script = how === "program" ? read(LIB) + read(rel) : read(rel);
+        fs.writeFileSync(file, prelude({ KVMK8S_ROOT: this.root, ...env }) + script);
         const res = spawnSync("bash", [file], {
             encoding: "utf8",
             input: "",
@@ -226,8 +291,8 @@ describe("remote scripts", () => {
         }
     });
 
-    describe("shellcheck --severity=style", () => {
-        for (const rel of scripts) {
+    describe("shellcheck --severity=style, following the scripts' source of lib.sh", () => {
+        for (const rel of [...scripts, LIB]) {
             it(`${rel} is clean`, function () {
                 const probe = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });
                 if (probe.error || probe.status !== 0) {
@@ -237,15 +302,20 @@ describe("remote scripts", () => {
                     console.log("      shellcheck not installed here (apt-get install shellcheck); skipping");
                     this.skip();
                 }
-                const res = spawnSync("shellcheck", ["--severity=style", "--shell=bash", "--format=gcc", path.join(ROOT, rel)], {
-                    encoding: "utf8",
-                });
+                const res = spawnSync(
+                    "shellcheck",
+                    ["--severity=style", "--shell=bash", "--external-sources", "--source-path=SCRIPTDIR", "--format=gcc", path.join(ROOT, rel)],
+                    { encoding: "utf8" },
+                );
                 assert.strictEqual(res.status, 0, `shellcheck findings in ${rel}:\n${res.stdout}${res.stderr}`);
             });
         }
     });
 
     describe("contract", () => {
+        const lib = read(LIB);
+        const sections = libSections(lib);
+
         for (const rel of scripts) {
             const text = read(rel);
 
@@ -262,7 +332,7 @@ describe("remote scripts", () => {
             it(`${rel}: the header documents every environment variable it reads, and only those`, () => {
                 const entries = envEntries(headerOf(text));
                 const documented = entries.map((e) => e.name);
-                const inputs = envInputs(text);
+                const inputs = envInputs(text, lib);
                 for (const name of inputs) {
                     assert.ok(documented.includes(name), `${name} is read but not in the header's Environment list`);
                 }
@@ -286,17 +356,173 @@ describe("remote scripts", () => {
             });
         }
 
-        it("the shared helper blocks are identical wherever they appear", () => {
-            for (const block of ["common helpers", "package helpers", "kubeadm helpers", "ops helpers"]) {
-                const copies = scripts.map((rel) => [rel, sharedBlock(read(rel), block)] as const).filter(([, b]) => b !== undefined);
-                assert.ok(copies.length >= 2, `${block}: expected in at least two scripts`);
-                for (const [rel, copy] of copies) {
-                    assert.strictEqual(copy, copies[0][1], `${rel}: its ${block} differ from ${copies[0][0]}'s`);
+        it("lib.sh: shebang, header, the loader's marker defined first", () => {
+            const lines = lib.split("\n");
+            assert.strictEqual(lines[0], "#!/usr/bin/env bash");
+            const header = headerOf(lib);
+            assert.ok(header.length >= 3, "a header comment says what lib.sh is and that it is never run alone");
+            assert.match(header.join("\n"), /prepends it to every script/);
+            const first = lines.slice(1).find((l) => l.trim() !== "" && !l.trim().startsWith("#"));
+            assert.strictEqual(first, "kvmk8s_lib_loaded() { :; }");
+            assert.ok(!/^\s*set\s+[-+]\w*x/m.test(lib), "no xtrace: it would print secrets");
+            for (const name of ["common helpers", "package helpers", "kubeadm helpers", "ops helpers"]) {
+                assert.ok((sections.get(name) ?? []).length > 0, `lib.sh has the ${name}, with their functions`);
+            }
+        });
+
+        it("lib.sh: its header documents the environment its helpers read, and what the scripts set for them", () => {
+            const env = envEntries(headerOf(lib));
+            const fromScripts = envEntries(headerOf(lib), /^# Set by the scripts/).map((e) => e.name);
+            const inputs = envInputs(lib);
+            assert.ok(env.length > 0, "an Environment list");
+            for (const name of inputs) {
+                assert.ok(env.some((e) => e.name === name) || fromScripts.includes(name), `${name} is read but not in lib.sh's header`);
+            }
+            for (const entry of env) {
+                assert.ok(inputs.includes(entry.name), `${entry.name} is documented but lib.sh does not read it`);
+                assert.match(entry.text, /^optional\s/, `${entry.name}: lib.sh's own inputs are optional (required ones are the scripts')`);
+                assert.match(entry.text, /e\.g\./, `${entry.name}: give an example (e.g. ...)`);
+            }
+            const code = lib.split("\n").filter((l) => !/^\s*#/.test(l)).join("\n");
+            for (const name of fromScripts) {
+                // DEBIAN_FRONTEND is apt-get's, which lib.sh runs.
+                const used = name === "DEBIAN_FRONTEND" ? /\bapt-get\b/.test(code) : new RegExp(`\\$\\{?${name}\\b|\\b${name}\\[`).test(code);
+                assert.ok(used, `${name} is listed but lib.sh does not use it`);
+            }
+        });
+
+        it("lib.sh: bounded", () => {
+            const loops = (lib.match(/\bwhile true\b/g) ?? []).length;
+            const deadlines = (lib.match(/deadline=\$\(\(SECONDS \+/g) ?? []).length;
+            assert.ok(loops <= deadlines, `${loops} 'while true' loops but ${deadlines} deadlines`);
+            assert.ok(!/\bsh -c\b/.test(lib), "no sh -c");
+        });
+
+        it("no script carries a copy of the shared helpers any more", () => {
+            for (const rel of scripts) {
+                assert.doesNotMatch(read(rel), /BEGIN kvm-k8s [\w ]*helpers/, `${rel} still has a helpers section; they live in ${LIB}`);
+            }
+        });
+
+        it("every script loads lib.sh with the exact loader lines, right after set -euo pipefail and its required-input checks", () => {
+            for (const rel of scripts) {
+                const lines = read(rel).split("\n");
+                const set = lines.indexOf("set -euo pipefail");
+                const at = lines.indexOf(LOADER[0]);
+                assert.ok(set > 0 && at > set, `${rel}: the loader lines come after set -euo pipefail`);
+                assert.strictEqual(lines[at + 1], LOADER[1], `${rel}: the loader line itself, exactly`);
+                assert.strictEqual(lines.filter((l) => l.includes("remote/scripts/lib.sh")).length, 2, `${rel}: loads lib.sh once`);
+                for (const line of lines.slice(set + 1, at)) {
+                    assert.ok(line.trim() === "" || line.startsWith("#") || /^: "\$\{[A-Z_][A-Z0-9_]*:\?[^"]*\}"$/.test(line),
+                        `${rel}: only required-input checks before the loader lines, not: ${line}`);
                 }
             }
+        });
+
+        it("no script redefines a function of lib.sh", () => {
+            const shared = new Set(functionsDefined(lib));
             for (const rel of scripts) {
-                assert.ok(sharedBlock(read(rel), "common helpers") !== undefined, `${rel} lacks the common helpers`);
+                const redefined = functionsDefined(read(rel)).filter((f) => shared.has(f));
+                assert.deepStrictEqual(redefined, [], `${rel} redefines ${redefined.join(", ")} of ${LIB}`);
             }
+        });
+
+        it("every script sets what the lib.sh sections it uses need", () => {
+            for (const rel of scripts) {
+                const text = read(rel);
+                if (callsOf(text, sections.get("package helpers") ?? []).length > 0) {
+                    assert.match(text, /^export DEBIAN_FRONTEND=noninteractive$/m, `${rel} uses the package helpers`);
+                }
+                if (callsOf(text, sections.get("ops helpers") ?? []).length > 0) {
+                    assert.ok(text.includes(`[[ "$OPS_USER" =~ ^[a-z_][a-z0-9_-]*$ ]] || die "OPS_USER '$OPS_USER' is not a user name"`),
+                        `${rel} uses the ops helpers: it checks OPS_USER`);
+                }
+            }
+        });
+    });
+
+    describe("the program's upload (prelude, lib.sh, script) behaves like the script run from the repo", () => {
+        let box: Sandbox;
+        beforeEach(() => {
+            box = new Sandbox();
+            // Stand-ins that fail: the runs below stop before any step.
+            for (const tool of ["kubectl", "kubeadm", "ssh"]) box.tool(tool, "exit 1\n");
+        });
+        afterEach(() => box.cleanup());
+
+        const files = `0600 /etc/kvm-k8s/x.yaml ${b64("x: 1\n")}`;
+        const nodes = "site1-master-1=10.10.0.11 site1-master-2=10.10.0.12";
+        // Valid inputs of each script: its top level runs through, up to run_steps.
+        const INPUTS: Record<string, Record<string, string>> = {
+            "components/director/scripts/prepare-director.sh": {
+                KUBERNETES_VERSION: "1.31.4", KUBERNETES_APT_REPO: "https://pkgs.k8s.io/core:/stable:/v1.31/deb/",
+                HELM_URL: "https://get.helm.sh/helm-v3.16.3-linux-amd64.tar.gz", HELM_VERSION: "v3.16.3",
+                REGISTRY_HOST: "registry.site1.example", REGISTRY_PORT: "5000", REGISTRY_USER: "kvmk8s",
+                REGISTRY_PASSWORD: "secret", DIRECTOR_ADDRESS: "10.10.0.10",
+            },
+            [PREPARE_NODE]: NODE_ENV,
+            "components/control-plane/scripts/init-control-plane.sh": { CONTROL_PLANE_ENDPOINT: "127.0.0.1:1", KVMK8S_FILES: files },
+            "components/control-plane/scripts/join-control-plane.sh": { KVMK8S_FILES: files },
+            "components/workers/scripts/join-worker.sh": { KVMK8S_FILES: files },
+            "components/director/scripts/install-kubeconfig.sh": { KVMK8S_FILES: files, KUBE_USER: "kvmk8s", CONTROL_PLANE_ENDPOINT: "127.0.0.1:1" },
+            "components/cluster/scripts/install-calico.sh": { CALICO_OPERATOR_MANIFEST: "https://example.org/tigera-operator.yaml", KVMK8S_FILES: files },
+            "components/cluster/scripts/wait-nodes-ready.sh": { EXPECTED_NODES: "site1-master-1" },
+            "components/cluster/scripts/write-roster.sh": { ROSTER: "site1-master-1" },
+            "components/cluster/scripts/remove-node.sh": { NODE: "site1-worker-1", ROLE: "worker" },
+            "components/cluster/scripts/refresh-join.sh": {
+                NODE: "site1-master-2", ROLE: "master", TOKEN: "abcdef.0123456789abcdef", CERTIFICATE_KEY: "f".repeat(64),
+                MASTERS: nodes, OPS_USER: "kvmk8s",
+            },
+            "components/cluster/scripts/upgrade-node.sh": {
+                TARGET_VERSION: "1.32.0", KUBERNETES_APT_REPO: "https://pkgs.k8s.io/core:/stable:/v1.32/deb/", MODE: "worker",
+            },
+            "components/cluster/scripts/upgrade-cluster.sh": {
+                TARGET_VERSION: "1.32.0", KUBERNETES_APT_REPO: "https://pkgs.k8s.io/core:/stable:/v1.32/deb/", MASTERS: nodes,
+                OPS_USER: "kvmk8s", KVMK8S_FILES: files,
+            },
+            "components/cluster/scripts/etcd-snapshot.sh": { SNAPSHOT_ID: "3", SITE: "site1", MASTERS: nodes, OPS_USER: "kvmk8s" },
+        };
+        // bash's own messages (${NAME:?...}) name the file and line: the upload differs there.
+        const same = (r: Run): Run => ({ ...r, stderr: r.stderr.replace(/^\S*upload-[\w.-]+: line \d+: /gm, "") });
+
+        it("knows valid inputs for every script", () => {
+            assert.deepStrictEqual(Object.keys(INPUTS).sort(), [...scripts].sort());
+        });
+
+        for (const rel of scripts) {
+            it(`${rel}: the same checks and the same steps, bad inputs failing the same way`, () => {
+                const inputs = INPUTS[rel];
+                assert.ok(inputs, `no inputs for ${rel}`);
+                for (const env of [
+                    { ...inputs, KVMK8S_ONLY: "no_such_step" },
+                    {},
+                    ...Object.keys(inputs).map((k) => ({ ...inputs, [k]: "bad value!", KVMK8S_ONLY: "no_such_step" })),
+                ]) {
+                    const fromRepo = box.run(rel, env, {}, "repo");
+                    const uploaded = box.run(rel, env, {}, "program");
+                    assert.deepStrictEqual(same(uploaded), same(fromRepo), `inputs ${JSON.stringify(env)}`);
+                    assert.notStrictEqual(fromRepo.status, 0);
+                }
+                const listed = box.run(rel, { ...inputs, KVMK8S_ONLY: "no_such_step" }, {}, "program");
+                assert.match(listed.stderr, /^ERROR: KVMK8S_ONLY=no_such_step is not a step of this script; its steps: \w+/m, listed.stderr);
+            });
+        }
+
+        it("file steps write the same files, and a second run changes nothing", () => {
+            const env = { ...NODE_ENV, KVMK8S_ONLY: "write_files", KVMK8S_FILES: `0600 /etc/kvm-k8s/secret.yaml ${b64("password: x\n")}` };
+            const first = box.run(PREPARE_NODE, env, {}, "program");
+            ok(first, "first run");
+            assert.match(first.stdout, /^changed: wrote \/etc\/kvm-k8s\/secret\.yaml$/m);
+            assert.strictEqual(box.get("/etc/kvm-k8s/secret.yaml"), "password: x\n");
+            assert.strictEqual(box.mode("/etc/kvm-k8s/secret.yaml"), 0o600);
+            const second = box.run(PREPARE_NODE, env, {}, "repo");
+            ok(second, "second run, from the repo");
+            assert.match(second.stdout, /^ok: \/etc\/kvm-k8s\/secret\.yaml already up to date$/m);
+
+            const roster = box.run("components/cluster/scripts/write-roster.sh", { ROSTER: "worker-1 master-1" }, {}, "program");
+            ok(roster, "write-roster.sh");
+            assert.match(roster.stdout, /^changed: \/etc\/kvm-k8s\/roster now lists 2 nodes: master-1 worker-1$/m);
+            assert.deepStrictEqual(fs.readdirSync(box.p("/etc/kvm-k8s")).sort(), ["roster", "secret.yaml"], "no temp file left behind");
         });
     });
 
@@ -1222,7 +1448,8 @@ esac
 
         describe("upgrade-cluster.sh", () => {
             const rel = "components/cluster/scripts/upgrade-cluster.sh";
-            const NODE_SCRIPT = read("components/cluster/scripts/upgrade-node.sh");
+            // The director's copy of upgrade-node.sh, as the program installs it: lib.sh, then the script.
+            const NODE_SCRIPT = read(LIB) + read("components/cluster/scripts/upgrade-node.sh");
             const env = (target: string, more: Record<string, string> = {}) => ({
                 TARGET_VERSION: target,
                 KUBERNETES_APT_REPO: `https://pkgs.k8s.io/core:/stable:/v${target.split(".").slice(0, 2).join(".")}/deb/`,
@@ -1378,8 +1605,9 @@ esac
                 ok(done, "already upgraded");
                 assert.match(done.stdout, /^ok: kubelet and the control plane already at v1\.32\.0; nothing to upgrade$/m);
 
-                // Streamed the way upgrade-cluster.sh sends it: prelude and script on bash's stdin.
-                const input = `export KVMK8S_ROOT='${box.root}'\nexport TARGET_VERSION='1.32.0'\nexport KUBERNETES_APT_REPO='https://pkgs.k8s.io/core:/stable:/v1.32/deb/'\nexport MODE='master'\n${read(rel)}`;
+                // Streamed the way upgrade-cluster.sh sends it: prelude and the director's copy (lib.sh,
+                // then the script) on bash's stdin; no file to source lib.sh from.
+                const input = `export KVMK8S_ROOT='${box.root}'\nexport TARGET_VERSION='1.32.0'\nexport KUBERNETES_APT_REPO='https://pkgs.k8s.io/core:/stable:/v1.32/deb/'\nexport MODE='master'\n${read(LIB)}${read(rel)}`;
                 const streamed = spawnSync("bash", ["-s"], { input, encoding: "utf8", env: { PATH: `${box.bin}:${process.env.PATH}`, FAKE_KUBELET: "v1.32.0" } });
                 assert.strictEqual(streamed.status, 0, streamed.stderr);
                 assert.match(streamed.stdout, /^ok: kubelet and the control plane already at v1\.32\.0; nothing to upgrade$/m);

@@ -15,16 +15,24 @@ import * as path from "path";
 export interface Script {
     /** Path relative to the repo root, e.g. `components/workers/scripts/join-worker.sh`. */
     path: string;
+    /** What runs: the shared library (components/remote/scripts/lib.sh), then the script. */
     content: string;
-    /** sha256 of the content: in every Command's triggers, so an edited script re-runs. */
+    /** sha256 of the content: in every Command's triggers, so an edited script (or library) re-runs. */
     hash: string;
 }
 
 const ROOT = path.resolve(__dirname, "..", "..");
+const read = (relativePath: string): string => fs.readFileSync(path.join(ROOT, relativePath), "utf8");
 
-/** Read a script shipped in this repo. */
+/**
+ * The helpers every script uses. Scripts source it when run from the repo; on a VM it is
+ * sent ahead of the script in the same stream, so one upload carries everything.
+ */
+export const SCRIPT_LIBRARY = read("components/remote/scripts/lib.sh");
+
+/** A script shipped in this repo, with the library in front. */
 export function loadScript(relativePath: string): Script {
-    const content = fs.readFileSync(path.join(ROOT, relativePath), "utf8");
+    const content = `${SCRIPT_LIBRARY}\n${read(relativePath)}`;
     return { path: relativePath, content, hash: createHash("sha256").update(content).digest("hex") };
 }
 
@@ -59,7 +67,7 @@ export function filesPayload(files: ManagedFile[]): string {
     return files.map((f) => `${f.mode} ${f.path} ${Buffer.from(f.content, "utf8").toString("base64")}`).join("\n");
 }
 
-/** The whole stdin of a run: prelude, then the script. */
+/** The whole stdin of a run: prelude (the library reads KVMK8S_ROOT as it loads), then library and script. */
 export function scriptInput(script: Script, env: Record<string, string>): string {
     return `${envPrelude(env)}${script.content}`;
 }

@@ -1,0 +1,477 @@
+#!/usr/bin/env bash
+# lib.sh: the helpers the kvm-k8s remote scripts share (common, package, kubeadm and ops
+# helpers), in one copy. It is never run alone: the program prepends it to every script it
+# runs (the uploaded stream is the `export NAME='value'` prelude, then this file, then the
+# script), and the director's /usr/local/lib/kvm-k8s/upgrade-node.sh, which upgrade-cluster.sh
+# streams to the nodes, is this file followed by upgrade-node.sh. Each script has a loader
+# line that sources this file only when it is not loaded yet, i.e. when the script is run
+# from the repo (as the tests do):
+#   [[ "$(type -t kvmk8s_lib_loaded)" == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/../../remote/scripts/lib.sh"
+# Loading it defines functions and variables, and does what the common helpers have always
+# done when a script starts: the shell options, the root check (not as root without
+# KVMK8S_ROOT: exit 1), KVMK8S_TMP and the EXIT trap that removes it. Nothing else: checks that
+# need a script's inputs (e.g. OPS_USER's) are in the scripts. Prepended, this runs before the
+# script's own required-input checks; sourced by the loader line, right after them.
+#
+# Environment (read by every script through these helpers; each script's header lists them):
+#   KVMK8S_ROOT   optional  test hook: prefix for every path the helpers read or write (e.g. /tmp/t)
+#   KVMK8S_ONLY   optional  test hook: run_steps runs only this step (e.g. write_files)
+#
+# Set by the scripts that use a section, before they call its functions:
+#   DEBIAN_FRONTEND    package helpers: exported as noninteractive (apt-get never prompts)
+#   OPS_USER           ops helpers: the user node_ssh logs in as, checked by the script
+#   FILE_OVERRIDE      common helpers, optional: path -> "MODE OWNER:GROUP" for write_file_records
+#   PENDING_ON_CHANGE  common helpers, optional: path glob -> actions marked pending on a write
+#   NODE_SSH_TIMEOUT   ops helpers, optional: overrides the default 600 seconds
+
+# The marker the scripts' loader line looks for: defined means this file is loaded.
+kvmk8s_lib_loaded() { :; }
+
+# What every script sets first; when this file is prepended it runs before the script's own
+# `set -euo pipefail`, so its load-time code runs under the same options as in the script.
+set -euo pipefail
+
+# ---- BEGIN kvm-k8s common helpers (used by every script) ----
+# Output: one line per step, "changed: ..." when it changed something, "ok: ... already ..."
+# when it did not, "SKIPPED: ..." when it could not run and was allowed to skip. Noisy or
+# secret-bearing command output goes to root-only logs in /var/log/kvm-k8s.
+shopt -s inherit_errexit
+KVMK8S_ROOT="${KVMK8S_ROOT:-}"
+KVMK8S_LOG_DIR="$KVMK8S_ROOT/var/log/kvm-k8s"
+KVMK8S_STATE_DIR="$KVMK8S_ROOT/var/lib/kvm-k8s"
+CHANGED_PATHS=()                # paths (without KVMK8S_ROOT) written by this run
+WROTE=0                         # 1 when the last write_if_changed wrote its file
+declare -A FILE_OVERRIDE=()     # path -> "MODE OWNER:GROUP" that write_file_records uses instead
+declare -A PENDING_ON_CHANGE=() # path glob -> actions marked pending when a matching file is written
+
+log() { printf '%s\n' "$*"; }
+warn() { printf 'WARNING: %s\n' "$*" >&2; }
+die() {
+    printf 'ERROR: %s\n' "$*" >&2
+    exit 1
+}
+
+if [[ -z "$KVMK8S_ROOT" && "$EUID" -ne 0 ]]; then
+    die "run this script as root (the program runs it with: sudo bash <file>)"
+fi
+KVMK8S_TMP="$(mktemp -d -t kvm-k8s.XXXXXX)"
+trap 'rm -rf -- "$KVMK8S_TMP"' EXIT
+
+# Steps that act on the running system (packages, services, kernel) refuse to run when
+# KVMK8S_ROOT points the file steps at a test directory.
+require_live() {
+    [[ -z "$KVMK8S_ROOT" ]] || die "step ${FUNCNAME[1]} acts on the running system; it does not run with KVMK8S_ROOT set"
+}
+
+# Drop lines that can carry secrets (kubeadm tokens, certificate keys, passwords).
+redact_secrets() {
+    grep -Eiv 'token|certificate-key|discovery-token|password|[a-z0-9]{6}\.[a-z0-9]{16}|^[[:space:]]*[0-9a-f]{64}[[:space:]]*$' || true
+}
+
+# run_logged NAME CMD...: run an external command with its output appended to the root-only
+# log $KVMK8S_LOG_DIR/NAME.log; on failure print the last 30 lines (secrets filtered) to
+# stderr and return the command's exit code.
+run_logged() {
+    local name="$1" logfile rc=0
+    shift
+    logfile="$KVMK8S_LOG_DIR/$name.log"
+    (umask 077 && mkdir -p -- "$KVMK8S_LOG_DIR" && touch -- "$logfile")
+    chmod 0700 -- "$KVMK8S_LOG_DIR"
+    chmod 0600 -- "$logfile"
+    printf '==== %s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" >>"$logfile"
+    "$@" >>"$logfile" 2>&1 </dev/null || rc=$?
+    if [[ "$rc" -ne 0 ]]; then
+        printf 'ERROR: %s failed (exit %s); last lines of %s, secrets filtered:\n' "$name" "$rc" "${logfile#"$KVMK8S_ROOT"}" >&2
+        tail -n 30 -- "$logfile" | redact_secrets | sed 's/^/  | /' >&2
+    fi
+    return "$rc"
+}
+
+# wait_until TIMEOUT INTERVAL WHAT CMD...: run CMD every INTERVAL seconds until it succeeds;
+# after TIMEOUT seconds fail with "timed out ... waiting for WHAT" and CMD's last output.
+wait_until() {
+    local timeout="$1" interval="$2" what="$3" deadline out=""
+    shift 3
+    deadline=$((SECONDS + timeout))
+    while true; do
+        if out="$("$@" 2>&1 </dev/null)"; then
+            return 0
+        fi
+        if [[ "$SECONDS" -ge "$deadline" ]]; then
+            printf 'ERROR: timed out after %ss waiting for %s\n' "$timeout" "$what" >&2
+            if [[ -n "$out" ]]; then
+                printf '%s\n' "$out" | tail -n 5 | redact_secrets | sed 's/^/  | /' >&2
+            fi
+            exit 1
+        fi
+        sleep "$interval"
+    done
+}
+
+mark_pending() {
+    mkdir -p -- "$KVMK8S_STATE_DIR/pending"
+    : >"$KVMK8S_STATE_DIR/pending/$1"
+}
+is_pending() { [[ -e "$KVMK8S_STATE_DIR/pending/$1" ]]; }
+clear_pending() { rm -f -- "$KVMK8S_STATE_DIR/pending/$1"; }
+
+path_changed() {
+    local p
+    for p in "${CHANGED_PATHS[@]}"; do
+        if [[ "$p" == "$1" ]]; then return 0; fi
+    done
+    return 1
+}
+
+# write_if_changed PATH MODE [OWNER:GROUP] < CONTENT: write $KVMK8S_ROOT$PATH atomically when
+# its content, mode or (as root) owner differ; sets WROTE=1 when it wrote, WROTE=0 otherwise.
+# A written path marks the PENDING_ON_CHANGE actions whose glob it matches, so an action
+# interrupted by a failure is still done by the next run.
+write_if_changed() {
+    local path="$1" mode="$2" owner="${3:-root:root}" target dir tmp want pat action
+    [[ "$mode" =~ ^0?[0-7]{3}$ ]] || die "write_if_changed $path: mode '$mode' is not octal like 0644"
+    [[ "$path" == /* ]] || die "write_if_changed: '$path' is not an absolute path"
+    target="$KVMK8S_ROOT$path"
+    dir="$(dirname -- "$target")"
+    mkdir -p -- "$dir"
+    tmp="$(mktemp "$dir/.kvm-k8s.XXXXXX")"
+    cat >"$tmp"
+    want="$(printf '%o' "$((8#$mode))")"
+    WROTE=0
+    if [[ -f "$target" && ! -L "$target" ]] && cmp -s -- "$tmp" "$target" &&
+        [[ "$(stat -c '%a' -- "$target")" == "$want" ]] &&
+        { [[ "$EUID" -ne 0 ]] || [[ "$(stat -c '%U:%G' -- "$target")" == "$owner" ]]; }; then
+        rm -f -- "$tmp"
+        return 0
+    fi
+    chmod "$mode" -- "$tmp"
+    if [[ "$EUID" -eq 0 ]]; then chown "$owner" -- "$tmp"; fi
+    mv -f -- "$tmp" "$target"
+    WROTE=1
+    CHANGED_PATHS+=("$path")
+    for pat in "${!PENDING_ON_CHANGE[@]}"; do
+        # shellcheck disable=SC2254 # the keys of PENDING_ON_CHANGE are glob patterns on purpose
+        case "$path" in
+        $pat)
+            for action in ${PENDING_ON_CHANGE[$pat]}; do mark_pending "$action"; done
+            ;;
+        esac
+    done
+}
+
+# put_file PATH MODE [OWNER:GROUP] < CONTENT: write_if_changed, then say what happened.
+put_file() {
+    write_if_changed "$@"
+    if [[ "$WROTE" -eq 1 ]]; then log "changed: wrote $1"; else log "ok: $1 already up to date"; fi
+}
+
+# file_mode_owner PATH: "MODE OWNER:GROUP" of an existing $KVMK8S_ROOT$PATH (0644 root:root if absent).
+file_mode_owner() {
+    if [[ -e "$KVMK8S_ROOT$1" ]]; then
+        stat -c '0%a %U:%G' -- "$KVMK8S_ROOT$1"
+    else
+        printf '0644 root:root\n'
+    fi
+}
+
+# write_file_records RECORDS: RECORDS is the KVMK8S_FILES payload, newline-separated
+# "MODE PATH BASE64CONTENT" records; each file is written (put_file) only if it differs.
+# FILE_OVERRIDE[PATH]="MODE OWNER:GROUP" replaces the record's mode and the root owner.
+write_file_records() {
+    local records=() line mode path b64 extra n=0 decoded owner
+    mapfile -t records <<<"$1"
+    for line in "${records[@]}"; do
+        n=$((n + 1))
+        [[ -n "${line//[[:space:]]/}" ]] || continue
+        read -r mode path b64 extra <<<"$line"
+        [[ "$mode" =~ ^0?[0-7]{3}$ ]] || die "KVMK8S_FILES record $n: mode '$mode' is not octal like 0644"
+        [[ "$path" == /* && "$path" != *'/../'* && "$path" != *'/..' ]] ||
+            die "KVMK8S_FILES record $n: path '$path' must be absolute, without '..'"
+        [[ -n "$b64" && -z "$extra" ]] || die "KVMK8S_FILES record $n ($path): expected 'MODE PATH BASE64CONTENT'"
+        decoded="$KVMK8S_TMP/record.$n"
+        base64 -d <<<"$b64" >"$decoded" 2>/dev/null || die "KVMK8S_FILES record $n ($path): content is not valid base64"
+        owner="root:root"
+        if [[ -n "${FILE_OVERRIDE[$path]:-}" ]]; then read -r mode owner <<<"${FILE_OVERRIDE[$path]}"; fi
+        put_file "$path" "$mode" "$owner" <"$decoded"
+        rm -f -- "$decoded"
+    done
+    if [[ -z "${1//[[:space:]]/}" ]]; then log "ok: no files to write (KVMK8S_FILES is empty)"; fi
+}
+
+# set_managed_block PATH BODY: keep exactly BODY between "# BEGIN kvm-k8s" and "# END kvm-k8s"
+# in PATH (the block is replaced in place, or appended when absent); all other lines stay
+# as they are. An empty BODY removes the block.
+set_managed_block() {
+    local path="$1" body="$2" target="$KVMK8S_ROOT$1" src=/dev/null begins=0 ends=0 mode owner rc=0
+    if [[ -e "$target" ]]; then
+        src="$target"
+        begins="$(grep -c -x '# BEGIN kvm-k8s' -- "$target" || true)"
+        ends="$(grep -c -x '# END kvm-k8s' -- "$target" || true)"
+    fi
+    [[ "$begins" -le 1 && "$begins" -eq "$ends" ]] ||
+        die "$path: the '# BEGIN kvm-k8s' / '# END kvm-k8s' markers are repeated or unbalanced; fix the file by hand"
+    read -r mode owner <<<"$(file_mode_owner "$path")"
+    KVMK8S_BLOCK="$body" awk '
+        function emit() { if (body != "") { print "# BEGIN kvm-k8s"; print body; print "# END kvm-k8s" } }
+        BEGIN { body = ENVIRON["KVMK8S_BLOCK"]; state = 0 }
+        state == 0 && $0 == "# BEGIN kvm-k8s" { emit(); state = 1; next }
+        state == 1 && $0 == "# END kvm-k8s" { state = 2; next }
+        state == 1 { next }
+        { print }
+        END { if (state == 1) exit 3; if (state == 0) emit() }
+    ' "$src" >"$KVMK8S_TMP/block" || rc=$?
+    [[ "$rc" -eq 0 ]] || die "$path: '# BEGIN kvm-k8s' has no '# END kvm-k8s' after it; fix the file by hand"
+    write_if_changed "$path" "$mode" "$owner" <"$KVMK8S_TMP/block"
+    if [[ "$WROTE" -eq 1 ]]; then
+        log "changed: updated the kvm-k8s block in $path"
+    else
+        log "ok: the kvm-k8s block in $path already up to date"
+    fi
+}
+
+# run_steps STEP...: run every step in order; with KVMK8S_ONLY=STEP (test hook) run only that one.
+run_steps() {
+    local step
+    if [[ -n "${KVMK8S_ONLY:-}" ]]; then
+        for step in "$@"; do
+            if [[ "$step" == "$KVMK8S_ONLY" ]]; then
+                "$step"
+                return 0
+            fi
+        done
+        die "KVMK8S_ONLY=$KVMK8S_ONLY is not a step of this script; its steps: $*"
+    fi
+    for step in "$@"; do "$step"; done
+}
+# ---- END kvm-k8s common helpers ----
+
+# ---- BEGIN kvm-k8s package helpers (used by prepare-director.sh, prepare-node.sh, upgrade-node.sh) ----
+# A script that uses them exports DEBIAN_FRONTEND=noninteractive first.
+APT_UPDATED=0
+K8S_REPO_REACHABLE=1
+APT_OPTS=(-o DPkg::Lock::Timeout=300 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+
+# pkg_version PKG: the installed version of PKG, empty when it is not installed.
+pkg_version() {
+    # shellcheck disable=SC2016 # ${...} here is dpkg-query's format syntax, not the shell's
+    dpkg-query -W -f='${db:Status-Status} ${Version}\n' "$1" 2>/dev/null | awk '$1 == "installed" { print $2 }' || true
+}
+
+apt_update_once() {
+    if [[ "$APT_UPDATED" -eq 0 ]]; then
+        run_logged apt apt-get "${APT_OPTS[@]}" update || die "apt-get update failed"
+        APT_UPDATED=1
+    fi
+}
+
+# apt_install_missing PKG...: install the packages that are not installed yet.
+apt_install_missing() {
+    local p missing=()
+    for p in "$@"; do
+        if [[ -z "$(pkg_version "$p")" ]]; then missing+=("$p"); fi
+    done
+    if [[ "${#missing[@]}" -eq 0 ]]; then
+        log "ok: $* already installed"
+        return 0
+    fi
+    apt_update_once
+    run_logged apt apt-get "${APT_OPTS[@]}" install -y --no-install-recommends "${missing[@]}" ||
+        die "installing ${missing[*]} failed"
+    log "changed: installed ${missing[*]}"
+}
+
+# hold_packages PKG...: apt-mark hold the installed packages among PKG that are not held yet.
+hold_packages() {
+    local p held installed=() to_hold=()
+    held="$(apt-mark showhold)"
+    for p in "$@"; do
+        if [[ -n "$(pkg_version "$p")" ]]; then
+            installed+=("$p")
+            if ! grep -qx -- "$p" <<<"$held"; then to_hold+=("$p"); fi
+        fi
+    done
+    if [[ "${#installed[@]}" -eq 0 ]]; then
+        log "ok: $* not installed; nothing to hold"
+    elif [[ "${#to_hold[@]}" -eq 0 ]]; then
+        log "ok: ${installed[*]} already held"
+    else
+        run_logged apt apt-mark hold "${to_hold[@]}" || die "apt-mark hold ${to_hold[*]} failed"
+        log "changed: held ${to_hold[*]}"
+    fi
+}
+
+# check_kubernetes_version VERSION REPO: VERSION is x.y.z and the repo (pkgs.k8s.io serves one
+# minor per repo) is the one for its minor.
+check_kubernetes_version() {
+    local version="$1" repo="$2" repo_minor
+    [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] ||
+        die "KUBERNETES_VERSION '$version' must look like 1.31.4 (no leading v)"
+    if [[ "$repo" =~ /v([0-9]+\.[0-9]+)/ ]]; then
+        repo_minor="${BASH_REMATCH[1]}"
+        [[ "$version" == "$repo_minor".* ]] ||
+            die "KUBERNETES_VERSION $version is not served by KUBERNETES_APT_REPO $repo (v$repo_minor)"
+    fi
+}
+
+# configure_kubernetes_repo REPO: keyring from REPO/Release.key and the apt source for REPO.
+# Sets K8S_REPO_REACHABLE=0 (and changes nothing) when the key cannot be fetched.
+configure_kubernetes_repo() {
+    local repo="${1%/}" key="$KVMK8S_TMP/Release.key" gnupg="$KVMK8S_TMP/gnupg"
+    if ! curl -fsSL --retry 2 --connect-timeout 10 --max-time 60 -o "$key" "$repo/Release.key" 2>"$KVMK8S_TMP/curl.err"; then
+        # shellcheck disable=SC2034 # read by the scripts (prepare-node.sh, ...), not in this file
+        K8S_REPO_REACHABLE=0
+        warn "cannot fetch $repo/Release.key: $(tail -n 1 "$KVMK8S_TMP/curl.err")"
+        return 0
+    fi
+    mkdir -m 0700 -- "$gnupg"
+    gpg --batch --quiet --homedir "$gnupg" --dearmor <"$key" >"$KVMK8S_TMP/keyring.gpg" ||
+        die "$repo/Release.key is not an armored OpenPGP key"
+    put_file /etc/apt/keyrings/kubernetes-apt-keyring.gpg 0644 <"$KVMK8S_TMP/keyring.gpg"
+    put_file /etc/apt/sources.list.d/kubernetes.list 0644 \
+        <<<"deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] $repo/ /"
+    if path_changed /etc/apt/keyrings/kubernetes-apt-keyring.gpg || path_changed /etc/apt/sources.list.d/kubernetes.list; then
+        APT_UPDATED=0
+    fi
+}
+
+# wait_cloud_init: wait (bounded) for cloud-init to finish its first boot.
+wait_cloud_init() {
+    require_live
+    local out rc=0 status
+    if ! command -v cloud-init >/dev/null 2>&1; then
+        log "ok: cloud-init is not installed; nothing to wait for"
+        return 0
+    fi
+    out="$(timeout 1200 cloud-init status --wait 2>&1)" || rc=$?
+    status="$(sed -n 's/^status: //p' <<<"$out" | tail -n 1)"
+    case "$rc" in
+    0) log "ok: cloud-init already finished (status: ${status:-done})" ;;
+    2) warn "cloud-init finished with recoverable errors (status: ${status:-degraded}); continuing; see: cloud-init status --long" ;;
+    124) die "cloud-init still running after 1200s; see /var/log/cloud-init-output.log" ;;
+    *) die "cloud-init failed (exit $rc, status: ${status:-unknown}); see: cloud-init status --long, /var/log/cloud-init.log" ;;
+    esac
+}
+# ---- END kvm-k8s package helpers ----
+
+# ---- BEGIN kvm-k8s kubeadm helpers (used by init-control-plane.sh, join-control-plane.sh, join-worker.sh) ----
+# shellcheck disable=SC2034 # read by the scripts (join-worker.sh, ...), not in this file
+KUBEADM_JOIN_CONFIG=/etc/kvm-k8s/kubeadm-join.yaml
+KUBE_VIP_SOURCE=/etc/kvm-k8s/kube-vip.yaml
+KUBE_VIP_MANIFEST=/etc/kubernetes/manifests/kube-vip.yaml
+
+# kubeadm_run LOGNAME WHAT ARGS...: run kubeadm ARGS with its output (tokens, certificate key)
+# in the root-only log /var/log/kvm-k8s/LOGNAME.log. On failure run kubeadm reset --force
+# (logged too) so that the next run starts over instead of finding a half-made node, then fail.
+kubeadm_run() {
+    local name="$1" what="$2"
+    shift 2
+    log "running kubeadm $what (output in /var/log/kvm-k8s/$name.log, root only)"
+    if ! run_logged "$name" kubeadm "$@"; then
+        if run_logged "$name" kubeadm reset --force; then
+            die "kubeadm $what failed; kubeadm reset done, so the next run starts over"
+        fi
+        die "kubeadm $what failed, and so did kubeadm reset; see /var/log/kvm-k8s/$name.log"
+    fi
+}
+
+# require_file PATH WHAT: fail clearly when the program did not deliver PATH.
+require_file() {
+    [[ -f "$KVMK8S_ROOT$1" ]] || die "$1 is missing: the program passes it in KVMK8S_FILES ($2)"
+}
+
+# install_kube_vip_manifest [KUBECONFIG]: kube-vip's static pod from /etc/kvm-k8s/kube-vip.yaml
+# into /etc/kubernetes/manifests, its kubeconfig hostPath switched from
+# /etc/kubernetes/admin.conf to KUBECONFIG when given. Nothing when no kube-vip.yaml was given.
+install_kube_vip_manifest() {
+    local kubeconfig="${1:-/etc/kubernetes/admin.conf}"
+    if [[ ! -f "$KVMK8S_ROOT$KUBE_VIP_SOURCE" ]]; then
+        log "ok: no kube-vip manifest given ($KUBE_VIP_SOURCE absent)"
+        return 0
+    fi
+    sed -E "s#^([[:space:]]*path:[[:space:]]*)/etc/kubernetes/admin\\.conf[[:space:]]*\$#\\1$kubeconfig#" \
+        "$KVMK8S_ROOT$KUBE_VIP_SOURCE" >"$KVMK8S_TMP/kube-vip.yaml"
+    grep -Eq "^[[:space:]]*path:[[:space:]]*${kubeconfig}[[:space:]]*\$" "$KVMK8S_TMP/kube-vip.yaml" ||
+        die "$KUBE_VIP_SOURCE has no hostPath 'path: /etc/kubernetes/admin.conf' for kube-vip's kubeconfig"
+    write_if_changed "$KUBE_VIP_MANIFEST" 0600 <"$KVMK8S_TMP/kube-vip.yaml"
+    if [[ "$WROTE" -eq 1 ]]; then
+        log "changed: wrote $KUBE_VIP_MANIFEST (kubeconfig $kubeconfig)"
+    else
+        log "ok: $KUBE_VIP_MANIFEST already up to date (kubeconfig $kubeconfig)"
+    fi
+}
+# ---- END kvm-k8s kubeadm helpers ----
+
+# ---- BEGIN kvm-k8s ops helpers (used by refresh-join.sh, upgrade-cluster.sh, etcd-snapshot.sh) ----
+# The director logs in to nodes as OPS_USER with its operations key (prepare-director.sh
+# installs it from KVMK8S_FILES), from its own address only (prepare-node.sh authorizes it),
+# checking each node's host key against /etc/kvm-k8s/known_hosts (write-roster.sh writes it).
+# Secrets go to the remote side on ssh's stdin, never on a command line. A script that uses
+# them checks OPS_USER first: [[ "$OPS_USER" =~ ^[a-z_][a-z0-9_-]*$ ]] || die "...".
+OPS_KEY=/root/.ssh/kvm-k8s-ops
+OPS_KNOWN_HOSTS=/etc/kvm-k8s/known_hosts
+NODE_SSH_TIMEOUT=600        # the longest one node_ssh call may take, in seconds
+declare -A NODE_ADDRESS=()  # node name -> address, filled by parse_nodes
+PARSED=()                   # the names of the last parse_nodes list, in order
+
+# parse_nodes WHAT LIST: LIST is "name=address ..." (WHAT names it in errors); sets PARSED to
+# its names, in order, and NODE_ADDRESS[name] to each address.
+parse_nodes() {
+    local what="$1" entry name address entries=()
+    PARSED=()
+    read -r -a entries <<<"$2"
+    for entry in "${entries[@]}"; do
+        name="${entry%%=*}"
+        address="${entry#*=}"
+        [[ "$entry" == *=* && "$name" =~ ^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$ &&
+            "$address" =~ ^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$ ]] ||
+            die "$what: '$entry' is not name=address (e.g. site1-master-1=10.10.0.11)"
+        [[ -z "${NODE_ADDRESS[$name]:-}" ]] || die "$what: node $name is listed twice"
+        NODE_ADDRESS[$name]="$address"
+        PARSED+=("$name")
+    done
+}
+
+# require_ops_access: the ops key and the nodes' host keys are in place.
+require_ops_access() {
+    [[ -f "$KVMK8S_ROOT$OPS_KEY" ]] ||
+        die "the director's operations key $OPS_KEY is missing (prepare-director.sh installs it from KVMK8S_FILES)"
+    [[ -f "$KVMK8S_ROOT$OPS_KNOWN_HOSTS" ]] ||
+        die "$OPS_KNOWN_HOSTS is missing (write-roster.sh writes it from KNOWN_HOSTS): the nodes' host keys are unknown"
+}
+
+# node_ssh ADDRESS CMD...: run CMD (one string for the remote shell, "sudo -n ..." for root) on
+# the node at ADDRESS, with this function's stdin; fails after NODE_SSH_TIMEOUT seconds.
+node_ssh() {
+    local address="$1"
+    shift
+    timeout "$NODE_SSH_TIMEOUT" ssh -i "$KVMK8S_ROOT$OPS_KEY" -o UserKnownHostsFile="$KVMK8S_ROOT$OPS_KNOWN_HOSTS" \
+        -o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=15 "$OPS_USER@$address" "$@"
+}
+
+# node_ssh_logged NAME ADDRESS CMD...: node_ssh with its output appended to the root-only log
+# $KVMK8S_LOG_DIR/NAME.log (stdin is passed on, unlike run_logged); on failure print the last
+# 30 lines (secrets filtered) to stderr and return ssh's exit code.
+node_ssh_logged() {
+    local name="$1" logfile rc=0
+    shift
+    logfile="$KVMK8S_LOG_DIR/$name.log"
+    (umask 077 && mkdir -p -- "$KVMK8S_LOG_DIR" && touch -- "$logfile")
+    chmod 0700 -- "$KVMK8S_LOG_DIR"
+    chmod 0600 -- "$logfile"
+    printf '==== %s %s (ssh %s)\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" "$1" >>"$logfile"
+    node_ssh "$@" >>"$logfile" 2>&1 || rc=$?
+    if [[ "$rc" -ne 0 ]]; then
+        printf 'ERROR: %s on %s failed (exit %s); last lines of %s, secrets filtered:\n' "$name" "$1" "$rc" "${logfile#"$KVMK8S_ROOT"}" >&2
+        tail -n 30 -- "$logfile" | redact_secrets | sed 's/^/  | /' >&2
+    fi
+    return "$rc"
+}
+
+# node_ready NAME: the Node NAME is registered and Ready.
+node_ready() {
+    local ready
+    ready="$(kubectl get node "$1" --ignore-not-found --request-timeout=15s \
+        -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" || return 1
+    [[ "$ready" == True ]]
+}
+# ---- END kvm-k8s ops helpers ----
