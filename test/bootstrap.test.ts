@@ -319,7 +319,7 @@ describe("bootstrap graph (pulumi mocks)", () => {
         assert.strictEqual(kubeletExtraArgs({ systemReserved: {}, kubeReserved: { cpu: "1" }, evictionHard: {} }), "--kube-reserved=cpu=1");
     });
 
-    describe("passing input to scripts", () => {
+    describe("how scripts receive their input", () => {
         it("the env prelude survives quotes, newlines and dollars, read back by bash", () => {
             const env = { A_QUOTE: "it's \"quoted\"", B_LINES: "line 1\nline 2", C_DOLLAR: "$HOME `id` $(id)" };
             const run = spawnSync("bash", ["-c", `${envPrelude(env)}printf '%s|' "$A_QUOTE" "$B_LINES" "$C_DOLLAR"`], { encoding: "utf8" });
