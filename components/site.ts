@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { allNodes, Fingerprints, SiteConfig } from "../stacks";
+import { AppStack } from "./apps";
 import { Cluster } from "./cluster";
 import { ControlPlane } from "./control-plane";
 import { Director } from "./director";
@@ -11,7 +12,8 @@ import { NodeInfo } from "./vm/group";
 
 /**
  * A whole site: its secrets, one Hypervisor per libvirt host, the director, the masters and
- * the workers, then the kubeadm cluster on them. Every resource of the stack descends from it.
+ * the workers, the kubeadm cluster on them, then its applications. Every resource of the
+ * stack descends from it.
  */
 export class Site extends pulumi.ComponentResource {
     public readonly hypervisors: Record<string, Hypervisor>;
@@ -20,6 +22,7 @@ export class Site extends pulumi.ComponentResource {
     public readonly controlPlane: ControlPlane;
     public readonly workers: Workers;
     public readonly cluster: Cluster;
+    public readonly apps: AppStack;
 
     constructor(name: string, config: SiteConfig, opts?: pulumi.ComponentResourceOptions) {
         super("kvmk8s:site:Site", name, {}, opts);
@@ -54,6 +57,12 @@ export class Site extends pulumi.ComponentResource {
         this.cluster = new Cluster(
             `${name}-cluster`,
             { site: config, secrets: this.secrets, director: this.director, masters: this.controlPlane.nodes, workers: this.workers.nodes },
+            { parent: this },
+        );
+        // Applications last, once every node is Ready, as at the reference site.
+        this.apps = new AppStack(
+            `${name}-apps`,
+            { site: config, kubeconfig: this.cluster.kubeconfig, ready: this.cluster.ready, registryPassword: this.secrets.registry.password },
             { parent: this },
         );
 

@@ -4,5 +4,7 @@ export { allNodes } from "./types";
 export type { ClusterConfig, NicSpec, NodeSpec, Role, SiteConfig } from "./types";
 export { formatIssues, resolveSite } from "./validate";
 export { checkOneRebuildPerUpdate, checkVersionChange } from "./rollout";
+export { installOrder, releaseNameOf } from "./apps";
+export type { ReleaseInput } from "./schema";
 export type { Fingerprints } from "./rollout";
 export type { ConfigIssue, StackConfigInput } from "./validate";

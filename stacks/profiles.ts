@@ -3,7 +3,7 @@
  * site; the stack's `kvm-k8s:site` overrides only what differs (objects merge key by key,
  * lists and scalars replace, null removes), so a new site is one short YAML file.
  */
-import { ClusterInput, ProfileName, SiteInput, SizeInput } from "./schema";
+import { ClusterInput, ProfileName, ReleaseInput, SiteInput, SizeInput } from "./schema";
 
 type Role = "director" | "master" | "worker";
 
@@ -35,6 +35,66 @@ const clusterDefaults: Omit<ClusterInput, "endpoint" | "ntpServers" | "airGapped
     calico: { operatorManifest: "https://raw.githubusercontent.com/projectcalico/calico/v3.29.1/manifests/tigera-operator.yaml" },
     helm: { version: "v3.16.3", url: "https://get.helm.sh/helm-v3.16.3-linux-amd64.tar.gz" },
     etcdSnapshot: 0,
+};
+
+const release = (r: Omit<ReleaseInput, "enabled" | "dependsOn" | "timeoutSeconds" | "wait"> & Partial<ReleaseInput>): ReleaseInput => ({
+    enabled: true,
+    dependsOn: [],
+    timeoutSeconds: 600,
+    wait: true,
+    ...r,
+});
+
+/**
+ * The platform releases the program knows by name, pinned. A site turns one on or off
+ * (`enabled`) and overrides values; the profiles below pick the set per stack.
+ */
+export const platformReleases = {
+    "metrics-server": release({
+        chart: { repo: "https://kubernetes-sigs.github.io/metrics-server/", name: "metrics-server" },
+        version: "3.12.2",
+        namespace: "kube-system",
+        // kubelets serve self-signed certificates (no serving-cert signer on this cluster)
+        values: { args: ["--kubelet-insecure-tls"] },
+    }),
+    "ingress-nginx": release({
+        chart: { repo: "https://kubernetes.github.io/ingress-nginx", name: "ingress-nginx" },
+        version: "4.11.3",
+        namespace: "ingress-nginx",
+        // no cloud load balancer here: NodePorts, plus externalIPs where a site has them
+        values: { controller: { service: { type: "NodePort" } } },
+    }),
+    "cert-manager": release({
+        chart: { repo: "https://charts.jetstack.io", name: "cert-manager" },
+        version: "v1.16.2",
+        namespace: "cert-manager",
+        values: { crds: { enabled: true } },
+    }),
+    "local-path": release({
+        chart: { repo: "https://charts.containeroo.ch", name: "local-path-provisioner" },
+        version: "0.0.32",
+        namespace: "local-path-storage",
+        values: { storageClass: { defaultClass: true } },
+    }),
+    "nfs-storage": release({
+        chart: { repo: "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner/", name: "nfs-subdir-external-provisioner" },
+        version: "4.0.18",
+        namespace: "nfs-storage",
+        values: { nfs: { server: "10.30.0.2", path: "/export/kubernetes" }, storageClass: { defaultClass: true, name: "nfs" } },
+    }),
+    consul: release({
+        chart: { repo: "https://helm.releases.hashicorp.com", name: "consul" },
+        version: "1.6.1",
+        namespace: "consul",
+        // catalog sync both ways: services on VMs and in Kubernetes find each other
+        values: {
+            global: { name: "consul", datacenter: "dc1" },
+            server: { replicas: 3 },
+            syncCatalog: { enabled: true, toConsul: true, toK8S: true, default: true },
+            connectInject: { enabled: false },
+        },
+        timeoutSeconds: 900,
+    }),
 };
 
 const debianCloudImage = "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2";
@@ -82,6 +142,14 @@ const dev: Profile = {
                 systemReserved: { cpu: "250m", memory: "512Mi" },
                 kubeReserved: { cpu: "250m", memory: "512Mi" },
                 evictionHard: { "memory.available": "200Mi", "nodefs.available": "10%" },
+            },
+        },
+        // a smaller set: metrics, ingress and local storage
+        apps: {
+            releases: {
+                "metrics-server": platformReleases["metrics-server"],
+                "ingress-nginx": platformReleases["ingress-nginx"],
+                "local-path": platformReleases["local-path"],
             },
         },
     },
@@ -173,6 +241,21 @@ const prod: Profile = {
                 systemReserved: { cpu: "500m", memory: "1Gi", "ephemeral-storage": "2Gi" },
                 kubeReserved: { cpu: "500m", memory: "1Gi", "ephemeral-storage": "2Gi" },
                 evictionHard: { "memory.available": "500Mi", "nodefs.available": "10%", "imagefs.available": "15%" },
+            },
+        },
+        apps: {
+            releases: {
+                ...platformReleases,
+                // local disks are for the nodes; volumes live on the storage network's NFS
+                "local-path": { ...platformReleases["local-path"], enabled: false },
+                // the reference deployment's IoT platform: an MQTT broker behind the services network
+                "iot-broker": release({
+                    chart: { repo: "https://repos.emqx.io/charts", name: "emqx" },
+                    version: "5.8.3",
+                    namespace: "iot",
+                    values: { replicaCount: 3, service: { type: "ClusterIP", externalIPs: ["10.20.0.60"] } },
+                    dependsOn: ["nfs-storage", "ingress-nginx"],
+                }),
             },
         },
     },

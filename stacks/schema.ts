@@ -175,6 +175,54 @@ export const clusterSchema = z.strictObject({
 
 export type ClusterInput = z.infer<typeof clusterSchema>;
 
+/** Exact chart versions only: a floating version makes two `pulumi up`s install different things. */
+const pinnedVersion = z.string({ error: "missing; pin an exact chart version, e.g. '4.11.3'" }).regex(/^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/, {
+    error: "must be an exact version such as '4.11.3' (no ranges, wildcards or 'latest'): pin it",
+});
+
+/** Where a chart comes from: exactly one of a repository + chart name, an OCI reference, a local archive. */
+export const chartSchema = z.union(
+    [
+        z.strictObject({ repo: z.string().regex(/^https?:\/\/\S+$/, { error: "must be an http(s) chart repository URL" }), name: z.string().min(1) }),
+        z.strictObject({ oci: z.string().regex(/^oci:\/\/\S+$/, { error: "must be an oci:// reference, e.g. 'oci://registry.example/charts/app'" }) }),
+        z.strictObject({ path: z.string().regex(/^\S+\.tgz$/, { error: "must be a chart archive (.tgz) path on the machine running Pulumi" }) }),
+    ],
+    { error: "must be one of {repo, name}, {oci} or {path}" },
+);
+
+/** One Helm release of the site's catalogue; platform releases come predefined in the profiles. */
+const releaseName = z.string().regex(/^[a-z0-9]([-a-z0-9]{0,51}[a-z0-9])?$/, {
+    error: "must be a Helm release name: lowercase letters, digits and '-', at most 53",
+});
+
+export const releaseSchema = z.strictObject({
+    /** Helm release name, fixed (never a random suffix); default: the catalogue key. */
+    name: releaseName.optional(),
+    /** Install it (default). A site turns a profile's release off with `enabled: false`. */
+    enabled: z.boolean({ error: "must be true or false" }),
+    chart: chartSchema,
+    version: pinnedVersion,
+    /** Created if missing. */
+    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, {
+        error: "must be a Kubernetes namespace name: lowercase letters, digits and '-', at most 63, starting and ending alphanumeric",
+    }),
+    /** The Helm values: the profile's defaults with the stack's overrides merged in. */
+    values: z.record(z.string(), z.unknown(), { error: "must be an object of Helm values (a YAML mapping)" }),
+    /** Releases (by catalogue key) to install first. */
+    dependsOn: z.array(z.string()),
+    timeoutSeconds: z.int().positive(),
+    /** Wait until the release's resources are ready before the next one. */
+    wait: z.boolean(),
+});
+
+export const appsSchema = z.strictObject({
+    /** The Helm releases by catalogue key (also the release name unless `name` says otherwise). */
+    releases: z.record(releaseName, releaseSchema),
+});
+
+export type ReleaseInput = z.infer<typeof releaseSchema>;
+export type AppsInput = z.infer<typeof appsSchema>;
+
 export const siteSchema = z.strictObject({
     /** Site name, prefix of every VM and volume name; short so hostnames stay readable. */
     name: z.string().regex(/^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/, {
@@ -201,6 +249,7 @@ export const siteSchema = z.strictObject({
     masters: z.array(nodeSchema),
     workers: z.array(nodeSchema),
     cluster: clusterSchema,
+    apps: appsSchema,
 });
 
 export type SiteInput = z.infer<typeof siteSchema>;

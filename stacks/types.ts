@@ -3,7 +3,7 @@
  * effective size, image and NICs, so components never look at defaults or profiles.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterInput, NetworkInput, ProfileName } from "./schema";
+import { AppsInput, ClusterInput, NetworkInput, ProfileName } from "./schema";
 
 export type Role = "director" | "master" | "worker";
 
@@ -79,6 +79,11 @@ export interface SiteConfig {
     masters: NodeSpec[];
     workers: NodeSpec[];
     cluster: ClusterConfig;
+    apps: {
+        releases: AppsInput["releases"];
+        /** Enabled releases, each after what it depends on. */
+        order: string[];
+    };
 }
 
 /** Director first, then masters, then workers: the order every list of VMs follows. */

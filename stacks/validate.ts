@@ -20,6 +20,7 @@ import {
     siteSchema,
     SiteInput,
 } from "./schema";
+import { checkApps, installOrder } from "./apps";
 import { ClusterConfig, NicSpec, NodeSpec, Role, SiteConfig } from "./types";
 
 export const CONFIG_NAMESPACE = "kvm-k8s";
@@ -75,6 +76,10 @@ function zodMessage(issue: z.core.$ZodIssue, input: unknown): string {
     switch (issue.code) {
         case "invalid_type": {
             const got = valueAt(input, issue.path);
+            // a schema's own wording says what belongs here better than the generic one
+            if (!issue.message.startsWith("Invalid input")) {
+                return got === undefined ? issue.message : `${issue.message}; got ${describe(got)}`;
+            }
             if (got === undefined) {
                 return `missing; set a value (${issue.expected}) here`;
             }
@@ -155,7 +160,7 @@ function soundParts(merged: Record<string, unknown>): SoundParts {
             parts.nodes.push({ role, path: [key, index], node: value });
         }
     }
-    for (const key of ["name", "domain", "nodeNetwork", "storagePool", "images", "access", "sizes", "cluster"] as const) {
+    for (const key of ["name", "domain", "nodeNetwork", "storagePool", "images", "access", "sizes", "cluster", "apps"] as const) {
         const parsed = siteSchema.shape[key].safeParse(merged[key]);
         if (parsed.success) {
             Object.assign(parts.site, { [key]: parsed.data });
@@ -511,6 +516,9 @@ export function resolveSite(input: StackConfigInput): ResolveResult {
     checkSizes(profileName as ProfileName, profile, parts, issues);
     checkNodes(parts.site.name, parts, issues);
     checkCluster(parts, issues);
+    if (parts.site.apps !== undefined) {
+        issues.push(...checkApps(parts.site.apps));
+    }
     checkPrivateKey(input.sshPrivateKey, issues);
 
     if (issues.length > 0 || !parsed.success) {
@@ -537,6 +545,7 @@ export function resolveSite(input: StackConfigInput): ResolveResult {
             masters: site.masters.map((n) => resolveNode(site, "master", n)),
             workers: site.workers.map((n) => resolveNode(site, "worker", n)),
             cluster: resolveCluster(site),
+            apps: { releases: site.apps.releases, order: installOrder(site.apps) },
         },
     };
 }

@@ -143,7 +143,7 @@ describe("site configuration", () => {
         const cases: { what: string; stack: string; edit: (site: Site, input: StackConfigInput) => void; path: string; says: string | RegExp }[] = [
             { what: "unknown key in a node", stack: "prod", edit: (s) => (s.workers = [{ name: "worker-1", hypervisor: "svc-4", addresses: { internal: "10.10.0.21" }, cpus: 4 }]), path: "kvm-k8s:site.workers[0].cpus", says: "unknown key; remove it" },
             { what: "unknown top-level key", stack: "dev", edit: (s) => (s.sitename = "x"), path: "kvm-k8s:site.sitename", says: "unknown key" },
-            { what: "wrong type for a size", stack: "prod", edit: (s) => (s.sizes = { master: { memoryMiB: "8G" } }), path: "kvm-k8s:site.sizes.master.memoryMiB", says: 'expected a number, got string "8G"' },
+            { what: "wrong type for a size", stack: "prod", edit: (s) => (s.sizes = { master: { memoryMiB: "8G" } }), path: "kvm-k8s:site.sizes.master.memoryMiB", says: 'must be a whole number of MiB, e.g. 4096; got string "8G"' },
             { what: "a list given as a string", stack: "dev", edit: (s) => (s.workers = "worker-1"), path: "kvm-k8s:site.workers", says: 'expected an array, got string "worker-1"' },
             { what: "fractional vCPU", stack: "dev", edit: (s) => (s.sizes = { worker: { vcpu: 1.5 } }), path: "kvm-k8s:site.sizes.worker.vcpu", says: "whole number" },
             { what: "site overrides not an object", stack: "dev", edit: (_s, input) => (input.site = "lab"), path: "kvm-k8s:site", says: "expected an object of overrides" },

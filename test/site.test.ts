@@ -68,6 +68,11 @@ describe("site resource graph (pulumi mocks)", () => {
                 // kubeconfig install, Calico, roster, gate, upgrade, 2 memberships
                 "command:remote:Command": 14,
                 "kvmk8s:cluster:Cluster": 1,
+                // metrics-server (kube-system), ingress-nginx, local-path: two new namespaces
+                "kvmk8s:apps:AppStack": 1,
+                "pulumi:providers:kubernetes": 1,
+                "kubernetes:core/v1:Namespace": 2,
+                "kubernetes:helm.sh/v3:Release": 3,
             });
         });
 
@@ -93,6 +98,11 @@ describe("site resource graph (pulumi mocks)", () => {
                 // 6 memberships
                 "command:remote:Command": 30,
                 "kvmk8s:cluster:Cluster": 1,
+                // the platform set (local-path off) plus the IoT broker
+                "kvmk8s:apps:AppStack": 1,
+                "pulumi:providers:kubernetes": 1,
+                "kubernetes:core/v1:Namespace": 5,
+                "kubernetes:helm.sh/v3:Release": 6,
             });
             const baseImages = rec.ofType(T.volume).filter((v) => String(v.inputs.name).endsWith("-base.qcow2"));
             assert.deepStrictEqual(baseImages.map((v) => v.name).sort(), [

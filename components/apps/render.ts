@@ -1,0 +1,62 @@
+/**
+ * Helm release arguments from the catalogue: chart sources, air-gapped rewrites, fixed names.
+ * Pure, so the rules are tested without the engine.
+ */
+import { ClusterConfig, ReleaseInput } from "../../stacks";
+import { MIRRORED_REGISTRIES } from "../node-prep";
+
+export interface ChartSource {
+    /** `name` with a repository, an `oci://` reference, or a local archive path. */
+    chart: string;
+    repo?: string;
+}
+
+/**
+ * Where Helm gets the chart. On air-gapped sites repository and OCI charts come from the
+ * director registry (`oci://registry.<domain>:<port>/charts/<name>`); local archives stay.
+ */
+export function chartSource(release: ReleaseInput, cluster: ClusterConfig): ChartSource {
+    const registry = `${cluster.registry.host}:${cluster.registry.port}`;
+    const { chart } = release;
+    if ("path" in chart) {
+        return { chart: chart.path };
+    }
+    if ("oci" in chart) {
+        return { chart: cluster.airGapped ? chart.oci.replace(/^oci:\/\/[^/]+/, `oci://${registry}`) : chart.oci };
+    }
+    return cluster.airGapped ? { chart: `oci://${registry}/charts/${chart.name}` } : { chart: chart.name, repo: chart.repo };
+}
+
+type Values = Record<string, unknown>;
+
+const UPSTREAM = new RegExp(`^(${MIRRORED_REGISTRIES.map((r) => r.replace(/\./g, "\\.")).join("|")})/`);
+
+/**
+ * Point every image reference in `values` at `registry`: `registry`/`imageRegistry` keys take
+ * it as is, `repository`/`image` strings that start with an upstream registry get it instead.
+ * Other values are untouched; nothing is added.
+ */
+export function rewriteImageRegistries(values: unknown, registry: string): unknown {
+    if (Array.isArray(values)) {
+        return values.map((v) => rewriteImageRegistries(v, registry));
+    }
+    if (typeof values !== "object" || values === null) {
+        return values;
+    }
+    const out: Values = {};
+    for (const [key, value] of Object.entries(values)) {
+        if (typeof value === "string" && (key === "registry" || key === "imageRegistry")) {
+            out[key] = registry;
+        } else if (typeof value === "string" && (key === "repository" || key === "image") && UPSTREAM.test(value)) {
+            out[key] = value.replace(UPSTREAM, `${registry}/`);
+        } else {
+            out[key] = rewriteImageRegistries(value, registry);
+        }
+    }
+    return out;
+}
+
+/** The values a release is installed with on this site. */
+export function releaseValues(release: ReleaseInput, cluster: ClusterConfig): Values {
+    return cluster.airGapped ? (rewriteImageRegistries(release.values, `${cluster.registry.host}:${cluster.registry.port}`) as Values) : release.values;
+}

@@ -1,0 +1,90 @@
+/**
+ * Rules of the release catalogue that span releases: dependencies must exist, be enabled and
+ * not form a cycle; Helm release names must be unique per namespace. Also the install order.
+ */
+import { AppsInput, ReleaseInput } from "./schema";
+
+/** The Helm release name: fixed, from config, never generated. */
+export const releaseNameOf = (key: string, release: Pick<ReleaseInput, "name">): string => release.name ?? key;
+import type { ConfigIssue } from "./validate";
+
+const path = (...parts: string[]): string => `kvm-k8s:site.apps.releases.${parts.join(".")}`;
+
+export function checkApps(apps: AppsInput): ConfigIssue[] {
+    const issues: ConfigIssue[] = [];
+    const enabled = Object.entries(apps.releases).filter(([, r]) => r.enabled);
+    const known = Object.keys(apps.releases);
+    for (const [key, release] of enabled) {
+        release.dependsOn.forEach((dep, i) => {
+            const at = `${path(key, "dependsOn")}[${i}]`;
+            if (!Object.prototype.hasOwnProperty.call(apps.releases, dep)) {
+                issues.push({ path: at, message: `'${dep}' is not a release of this site; use one of ${known.join(", ")}` });
+            } else if (!apps.releases[dep].enabled) {
+                issues.push({ path: at, message: `'${dep}' is disabled; enable it or drop this dependency` });
+            } else if (dep === key) {
+                issues.push({ path: at, message: "a release cannot depend on itself; remove this entry" });
+            }
+        });
+    }
+    for (const cycle of findCycles(apps)) {
+        issues.push({
+            path: path(cycle[0], "dependsOn"),
+            message: `dependency cycle ${[...cycle, cycle[0]].join(" -> ")}; remove one of these dependencies`,
+        });
+    }
+    const seen = new Map<string, string>();
+    for (const [key, release] of enabled) {
+        const name = releaseNameOf(key, release);
+        const first = seen.get(`${release.namespace}/${name}`);
+        if (first !== undefined) {
+            issues.push({
+                path: path(key, "name"),
+                message: `release name '${name}' is also used by ${first} in namespace '${release.namespace}'; give each release its own name`,
+            });
+        }
+        seen.set(`${release.namespace}/${name}`, path(key));
+    }
+    return issues;
+}
+
+/** Each cycle among enabled releases, once, starting at its smallest key. */
+function findCycles(apps: AppsInput): string[][] {
+    const deps = (key: string) => apps.releases[key].dependsOn.filter((d) => d !== key && apps.releases[d]?.enabled);
+    const cycles = new Map<string, string[]>();
+    const visit = (key: string, stack: string[]): void => {
+        const at = stack.indexOf(key);
+        if (at >= 0) {
+            const cycle = stack.slice(at);
+            const start = cycle.indexOf([...cycle].sort()[0]);
+            const canonical = [...cycle.slice(start), ...cycle.slice(0, start)];
+            cycles.set(canonical.join(">"), canonical);
+            return;
+        }
+        for (const dep of deps(key)) {
+            visit(dep, [...stack, key]);
+        }
+    };
+    for (const [key, release] of Object.entries(apps.releases)) {
+        if (release.enabled) {
+            visit(key, []);
+        }
+    }
+    return [...cycles.values()];
+}
+
+/** Enabled releases in install order: every release after what it depends on; ties by key. */
+export function installOrder(apps: AppsInput): string[] {
+    const pending = Object.keys(apps.releases)
+        .filter((k) => apps.releases[k].enabled)
+        .sort();
+    const done: string[] = [];
+    while (pending.length > 0) {
+        const next = pending.find((k) => apps.releases[k].dependsOn.every((d) => done.includes(d)));
+        if (next === undefined) {
+            throw new Error("installOrder called on a catalogue with a cycle (validation reports it)");
+        }
+        done.push(next);
+        pending.splice(pending.indexOf(next), 1);
+    }
+    return done;
+}

@@ -1,0 +1,189 @@
+import * as assert from "assert";
+import { chartSource, releaseValues, rewriteImageRegistries } from "../components/apps";
+import { buildSite } from "../components/site";
+import { ConfigIssue, resolveSite, SiteConfig, StackConfigInput } from "../stacks";
+import { resolveOrThrow, stackInput, stackSite } from "./fixtures";
+import { record, Recording, Registration, SECRET_SIG } from "./harness";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const K8S_PROVIDER = "pulumi:providers:kubernetes";
+
+type Site = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function withApps(stack: string, edit: (releases: Site) => void): StackConfigInput {
+    const input = stackInput(stack);
+    const site = input.site as Site;
+    site.apps = { releases: {} };
+    edit(site.apps.releases);
+    return input;
+}
+
+function issuesOf(input: StackConfigInput): ConfigIssue[] {
+    const result = resolveSite(input);
+    assert.ok(!result.ok, "expected the configuration to be rejected");
+    return result.issues;
+}
+
+function assertIssue(issues: ConfigIssue[], path: string, fragment: string): void {
+    assert.ok(
+        issues.some((i) => i.path === path && i.message.includes(fragment)),
+        `no issue at ${path} containing "${fragment}"; got:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`,
+    );
+}
+
+const custom = (extra: Site = {}): Site => ({
+    enabled: true,
+    chart: { repo: "https://charts.example.com", name: "app" },
+    version: "1.2.3",
+    namespace: "apps",
+    values: {},
+    dependsOn: [],
+    timeoutSeconds: 300,
+    wait: true,
+    ...extra,
+});
+
+describe("app stack", () => {
+    describe("catalogue errors, before anything is created", () => {
+        const cases: { what: string; edit: (r: Site) => void; path: string; says: string }[] = [
+            { what: "an unknown dependency", edit: (r) => (r.app = custom({ dependsOn: ["postgres"] })), path: "kvm-k8s:site.apps.releases.app.dependsOn[0]", says: "'postgres' is not a release of this site" },
+            { what: "a dependency on a disabled release", edit: (r) => (r.consul = { enabled: false }) && (r.app = custom({ dependsOn: ["consul"] })), path: "kvm-k8s:site.apps.releases.app.dependsOn[0]", says: "'consul' is disabled; enable it or drop this dependency" },
+            { what: "a dependency cycle", edit: (r) => { r.a = custom({ dependsOn: ["b"] }); r.b = custom({ dependsOn: ["c"] }); r.c = custom({ dependsOn: ["a"] }); }, path: "kvm-k8s:site.apps.releases.a.dependsOn", says: "dependency cycle a -> b -> c -> a" },
+            { what: "duplicate release names in one namespace", edit: (r) => { r.one = custom({ name: "app" }); r.two = custom({ name: "app" }); }, path: "kvm-k8s:site.apps.releases.two.name", says: "release name 'app' is also used by kvm-k8s:site.apps.releases.one in namespace 'apps'" },
+            { what: "a namespace Kubernetes would reject", edit: (r) => (r.app = custom({ namespace: "My_Apps" })), path: "kvm-k8s:site.apps.releases.app.namespace", says: "must be a Kubernetes namespace name" },
+            { what: "values that are not an object", edit: (r) => (r.app = custom({ values: "replicaCount=3" })), path: "kvm-k8s:site.apps.releases.app.values", says: "must be an object of Helm values" },
+            { what: "values given as a list", edit: (r) => (r.app = custom({ values: ["a"] })), path: "kvm-k8s:site.apps.releases.app.values", says: "must be an object of Helm values" },
+            { what: "a floating version", edit: (r) => (r.app = custom({ version: "^1.2.0" })), path: "kvm-k8s:site.apps.releases.app.version", says: "must be an exact version" },
+            { what: "'latest' as a version", edit: (r) => (r.app = custom({ version: "latest" })), path: "kvm-k8s:site.apps.releases.app.version", says: "pin it" },
+            { what: "a missing version", edit: (r) => (r.app = custom({ version: undefined })), path: "kvm-k8s:site.apps.releases.app.version", says: "pin an exact chart version" },
+            { what: "a chart given two ways", edit: (r) => (r.app = custom({ chart: { repo: "https://c.example", name: "x", oci: "oci://r/x" } })), path: "kvm-k8s:site.apps.releases.app.chart", says: "" },
+            { what: "a release name too long for Helm", edit: (r) => (r["a".repeat(60)] = custom()), path: `kvm-k8s:site.apps.releases.${"a".repeat(60)}`, says: "is not a valid name here" },
+        ];
+        for (const c of cases) {
+            it(c.what, () => assertIssue(issuesOf(withApps("prod", c.edit)), c.path, c.says));
+        }
+
+        it("a site overrides a profile release's values key by key and can turn any release off", () => {
+            const site = resolveOrThrow(
+                withApps("prod", (r) => {
+                    r.consul = { enabled: false };
+                    r["ingress-nginx"] = { values: { controller: { service: { externalIPs: ["10.20.0.50"] } } } };
+                }),
+            );
+            assert.ok(!site.apps.order.includes("consul"));
+            assert.deepStrictEqual(site.apps.releases["ingress-nginx"].values, { controller: { service: { type: "NodePort", externalIPs: ["10.20.0.50"] } } });
+        });
+    });
+
+    describe("install order", () => {
+        it("every release after what it depends on", () => {
+            const site = resolveOrThrow(withApps("dev", (r) => {
+                r.db = custom();
+                r.api = custom({ dependsOn: ["db", "ingress-nginx"] });
+                r.web = custom({ dependsOn: ["api"] });
+            }));
+            const at = (k: string) => site.apps.order.indexOf(k);
+            assert.ok(at("db") < at("api") && at("ingress-nginx") < at("api") && at("api") < at("web"), site.apps.order.join(", "));
+        });
+    });
+
+    describe("releases under mocks", () => {
+        const built: Record<string, { site: SiteConfig; rec: Recording }> = {};
+        before(async () => {
+            for (const stack of ["dev", "prod"]) {
+                const site = stackSite(stack);
+                built[stack] = { site, rec: await record(() => buildSite(site)) };
+            }
+        });
+
+        for (const stack of ["dev", "prod"]) {
+            it(`${stack}: one kubernetes provider from the secret kubeconfig, with a cluster identifier; every kubernetes resource uses it`, () => {
+                const { rec, site } = built[stack];
+                const providers = rec.ofType(K8S_PROVIDER);
+                assert.strictEqual(providers.length, 1);
+                assert.strictEqual(providers[0].inputs.clusterIdentifier, site.name);
+                const kubeconfig = providers[0].wireInputs.kubeconfig as Record<string, unknown>;
+                assert.ok(typeof kubeconfig === "object" && SECRET_SIG in kubeconfig, "the kubeconfig input is not a secret");
+                const kube = rec.all.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
+                assert.ok(kube.length > 0);
+                for (const r of kube) {
+                    assert.strictEqual(r.provider, providers[0].urn, `${r.type} ${r.name} would use an ambient kubeconfig`);
+                }
+            });
+
+            it(`${stack}: every release waits for the readiness gate, has a fixed name and a pinned version`, () => {
+                const { rec, site } = built[stack];
+                const gate = rec.named(`${site.name}-cluster-ready`, "command:remote:Command");
+                const installed = rec.ofType(RELEASE);
+                assert.deepStrictEqual(installed.map((r) => r.inputs.name).sort(), [...site.apps.order].sort());
+                for (const r of installed) {
+                    assert.ok(r.dependencies.includes(gate.urn), `${r.name} does not wait for the gate`);
+                    assert.match(String(r.inputs.version), /^v?\d+\.\d+\.\d+/);
+                }
+            });
+        }
+
+        it("prod: the IoT broker waits for its storage and ingress releases; namespaces are created first", () => {
+            const { rec } = built.prod;
+            const release = (k: string): Registration => rec.named(`site1-apps-${k}`, RELEASE);
+            const iot = release("iot-broker");
+            assert.ok(iot.dependencies.includes(release("nfs-storage").urn));
+            assert.ok(iot.dependencies.includes(release("ingress-nginx").urn));
+            assert.ok(iot.dependencies.includes(rec.named("site1-apps-ns-iot").urn));
+            assert.deepStrictEqual(iot.inputs.values, { replicaCount: 3, service: { type: "ClusterIP", externalIPs: ["10.20.0.60"] } });
+            assert.strictEqual(rec.all.filter((r) => r.name === "site1-apps-ns-kube-system").length, 0, "kube-system is never created");
+        });
+
+        it("dev installs the smaller set from upstream repositories", () => {
+            const { rec } = built.dev;
+            const ingress = rec.named("dev-apps-ingress-nginx", RELEASE).inputs;
+            assert.deepStrictEqual([ingress.chart, ingress.repositoryOpts], ["ingress-nginx", { repo: "https://kubernetes.github.io/ingress-nginx" }]);
+            assert.deepStrictEqual(rec.ofType(RELEASE).map((r) => r.inputs.name).sort(), ["ingress-nginx", "local-path", "metrics-server"]);
+        });
+
+        it("prod (air-gapped): charts come from the director registry as OCI, with its credentials as a secret", () => {
+            const { rec } = built.prod;
+            const consul = rec.named("site1-apps-consul", RELEASE);
+            assert.strictEqual(consul.inputs.chart, "oci://registry.site1.kvm-k8s.internal:5000/charts/consul");
+            assert.strictEqual(consul.inputs.version, "1.6.1");
+            const opts = consul.wireInputs.repositoryOpts as Record<string, unknown>;
+            assert.strictEqual(opts.username, "kvmk8s");
+            assert.ok(typeof opts.password === "object" && opts.password !== null && SECRET_SIG in opts.password, "registry password not secret");
+        });
+    });
+
+    describe("air-gapped rewrites", () => {
+        const prod = stackSite("prod");
+        const dev = stackSite("dev");
+        const registry = "registry.site1.kvm-k8s.internal:5000";
+
+        it("image references in values point at the director registry; other values are untouched", () => {
+            const values = {
+                image: { registry: "docker.io", repository: "bitnami/redis", tag: "7" },
+                sidecar: { image: "quay.io/prometheus/node-exporter:v1.8.2" },
+                global: { imageRegistry: "" },
+                list: [{ repository: "ghcr.io/org/tool" }, { repository: "internal.example/own" }],
+                replicaCount: 3,
+                note: "docker.io/not-an-image-key",
+            };
+            assert.deepStrictEqual(rewriteImageRegistries(values, registry), {
+                image: { registry, repository: "bitnami/redis", tag: "7" },
+                sidecar: { image: `${registry}/prometheus/node-exporter:v1.8.2` },
+                global: { imageRegistry: registry },
+                list: [{ repository: `${registry}/org/tool` }, { repository: "internal.example/own" }],
+                replicaCount: 3,
+                note: "docker.io/not-an-image-key",
+            });
+        });
+
+        it("charts: repositories and OCI references move to the registry on air-gapped sites, local archives stay", () => {
+            const base = { enabled: true, version: "1.0.0", namespace: "x", values: {}, dependsOn: [], timeoutSeconds: 1, wait: true };
+            assert.deepStrictEqual(chartSource({ ...base, chart: { repo: "https://c.example", name: "app" } }, prod.cluster), { chart: `oci://${registry}/charts/app` });
+            assert.deepStrictEqual(chartSource({ ...base, chart: { oci: "oci://ghcr.io/org/charts/app" } }, prod.cluster), { chart: `oci://${registry}/org/charts/app` });
+            assert.deepStrictEqual(chartSource({ ...base, chart: { path: "charts/app-1.0.0.tgz" } }, prod.cluster), { chart: "charts/app-1.0.0.tgz" });
+            assert.deepStrictEqual(chartSource({ ...base, chart: { repo: "https://c.example", name: "app" } }, dev.cluster), { chart: "app", repo: "https://c.example" });
+            const values = { image: { repository: "docker.io/x/y" } };
+            assert.deepStrictEqual(releaseValues({ ...base, chart: { path: "a.tgz" }, values }, dev.cluster), values, "connected sites keep their values");
+        });
+    });
+});
