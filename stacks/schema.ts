@@ -199,7 +199,7 @@ export const releaseSchema = z.strictObject({
     /** Helm release name, fixed (never a random suffix); default: the catalogue key. */
     name: releaseName.optional(),
     /** Install it (default). A site turns a profile's release off with `enabled: false`. */
-    enabled: z.boolean({ error: "must be true or false" }),
+    enabled: z.boolean({ error: "must be true or false" }).default(true),
     chart: chartSchema,
     version: pinnedVersion,
     /** Created if missing. */
@@ -207,12 +207,12 @@ export const releaseSchema = z.strictObject({
         error: "must be a Kubernetes namespace name: lowercase letters, digits and '-', at most 63, starting and ending alphanumeric",
     }),
     /** The Helm values: the profile's defaults with the stack's overrides merged in. */
-    values: z.record(z.string(), z.unknown(), { error: "must be an object of Helm values (a YAML mapping)" }),
+    values: z.record(z.string(), z.unknown(), { error: "must be an object of Helm values (a YAML mapping)" }).default({}),
     /** Releases (by catalogue key) to install first. */
-    dependsOn: z.array(z.string()),
-    timeoutSeconds: z.int().positive(),
-    /** Wait until the release's resources are ready before the next one. */
-    wait: z.boolean(),
+    dependsOn: z.array(z.string()).default([]),
+    timeoutSeconds: z.int().positive().default(600),
+    /** Wait until the release's resources are ready before the next one (default). */
+    wait: z.boolean().default(true),
 });
 
 export const appsSchema = z.strictObject({

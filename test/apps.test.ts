@@ -1,8 +1,11 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
 import { chartSource, releaseValues, rewriteImageRegistries } from "../components/apps";
 import { buildSite } from "../components/site";
 import { ConfigIssue, resolveSite, SiteConfig, StackConfigInput } from "../stacks";
-import { resolveOrThrow, stackInput, stackSite } from "./fixtures";
+import { resolveOrThrow, ROOT, stackInput, stackSite } from "./fixtures";
 import { record, Recording, Registration, SECRET_SIG } from "./harness";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -185,5 +188,20 @@ describe("app stack", () => {
             const values = { image: { repository: "docker.io/x/y" } };
             assert.deepStrictEqual(releaseValues({ ...base, chart: { path: "a.tgz" }, values }, dev.cluster), values, "connected sites keep their values");
         });
+    });
+});
+
+describe("README: adding a chart to one site", () => {
+    it("the example stack file is valid and installs the new chart after its dependency, without consul", () => {
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        const block = /Adding a chart to one site, in its stack file:\n\n```yaml\n([\s\S]*?)```/.exec(readme);
+        assert.ok(block, "example not found in README.md");
+        const example = YAML.parse(block[1]).config["kvm-k8s:site"];
+        const input = stackInput("prod");
+        input.site = { ...(input.site as object), ...example };
+        const site = resolveOrThrow(input);
+        assert.ok(site.apps.order.indexOf("nfs-storage") < site.apps.order.indexOf("grafana"));
+        assert.ok(!site.apps.order.includes("consul"));
+        assert.deepStrictEqual(site.apps.releases["nfs-storage"].values.nfs, { server: "10.30.0.2", path: "/export/site1" });
     });
 });
