@@ -80,7 +80,20 @@ export function nodeFingerprints(config: SiteConfig): Fingerprints {
     return Object.fromEntries(allNodes(config).map((n) => [n.hostname, rebuildFingerprint(n, config.images[n.image].source)]));
 }
 
-/** Build the site described by `config`; what index.ts calls and what tests exercise. */
+/**
+ * Build the site described by `config`; what index.ts calls and what tests exercise.
+ *
+ * The Pulumi SDK records a stack trace for every promise it makes (for its leak report),
+ * and the Pulumi CLI source-maps each one: with thousands of resources that was two thirds
+ * of the evaluation time (200 workers: 12.6 s, 3.8 s without). Traces are turned off while
+ * the graph is constructed and restored right after, so errors later keep theirs.
+ */
 export function buildSite(config: SiteConfig, opts?: pulumi.ComponentResourceOptions): Site {
-    return new Site(config.name, config, opts);
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+        return new Site(config.name, config, opts);
+    } finally {
+        Error.stackTraceLimit = limit;
+    }
 }

@@ -94,22 +94,24 @@ describe("bootstrap graph (pulumi mocks)", () => {
                 }
             });
 
-            it("before each join the director refreshes the join credentials; the first master's refresh needs no cluster yet", () => {
+            it("before each join its membership (on the director) refreshes the join credentials; the first master's needs no cluster yet", () => {
                 const { rec, site } = built[stack];
                 const roster = cmd(rec, `${site.name}-cluster-roster`);
                 const directorKubeconfig = cmd(rec, `${site.director.hostname}-kubeconfig`);
-                const firstRefresh = cmd(rec, `${site.masters[0].hostname}-refresh-join`);
-                assert.ok(cmd(rec, `${site.masters[0].hostname}-init`).dependencies.includes(firstRefresh.urn));
-                assert.ok(!dependsOn(rec, firstRefresh, directorKubeconfig), "the first refresh would wait for the cluster it precedes");
-                assert.ok(firstRefresh.dependencies.includes(roster.urn), "refreshes need the roster's known_hosts");
+                const first = cmd(rec, `${site.masters[0].hostname}-membership`);
+                assert.ok(cmd(rec, `${site.masters[0].hostname}-init`).dependencies.includes(first.urn));
+                assert.ok(!dependsOn(rec, first, directorKubeconfig), "the first refresh would wait for the cluster it precedes");
+                assert.ok(first.dependencies.includes(roster.urn), "refreshes need the roster's known_hosts");
                 for (const node of [...site.masters.slice(1), ...site.workers]) {
-                    const refresh = cmd(rec, `${node.hostname}-refresh-join`);
+                    const membership = cmd(rec, `${node.hostname}-membership`);
                     const join = cmd(rec, `${node.hostname}-join`);
-                    assert.ok(join.dependencies.includes(refresh.urn), `${join.name} does not wait for its refresh`);
-                    assert.ok(dependsOn(rec, refresh, directorKubeconfig), `${refresh.name} runs before the director has a kubeconfig`);
-                    assert.deepStrictEqual(triggers(refresh), [scripts.refreshJoin.hash, `${node.hostname}-id`]);
-                    const stdin = String(refresh.inputs.stdin);
-                    assert.ok(stdin.includes(`export NODE='${node.hostname}'`) && stdin.includes(`export ROLE='${node.role}'`), refresh.name);
+                    assert.ok(join.dependencies.includes(membership.urn), `${join.name} does not wait for its membership`);
+                    assert.ok(dependsOn(rec, membership, directorKubeconfig), `${membership.name} runs before the director has a kubeconfig`);
+                }
+                for (const node of [...site.masters, ...site.workers]) {
+                    const stdin = String(cmd(rec, `${node.hostname}-membership`).inputs.stdin);
+                    assert.ok(stdin.includes(scripts.refreshJoin.content), `${node.hostname}: create does not refresh the join credentials`);
+                    assert.ok(stdin.includes(`export NODE='${node.hostname}'`) && stdin.includes(`export ROLE='${node.role}'`));
                 }
             });
 
@@ -170,7 +172,7 @@ describe("bootstrap graph (pulumi mocks)", () => {
                 }
             });
 
-            it("removing or rebuilding a node drains it first: delete-time removal, delete-before-replace, after its join, skipped when the whole site goes", () => {
+            it("removing or rebuilding a node drains it first: delete-time removal, delete-before-replace, before its VM goes, skipped when the whole site goes", () => {
                 const { rec, site } = built[stack];
                 const caKey = rec.named(`${site.name}-secrets-cluster-ca-key`);
                 for (const node of [...site.masters, ...site.workers]) {
@@ -181,8 +183,8 @@ describe("bootstrap graph (pulumi mocks)", () => {
                     const del = String(m.inputs.delete);
                     assert.ok(del.includes(scripts.removeNode.content), `${m.name} does not run remove-node.sh on delete`);
                     assert.ok(del.includes(`export NODE='${node.hostname}'`) && del.includes(`export ROLE='${node.role}'`), m.name);
-                    const join = node === site.masters[0] ? cmd(rec, `${node.hostname}-init`) : cmd(rec, `${node.hostname}-join`);
-                    assert.ok(m.dependencies.includes(join.urn), `${m.name} is not deleted before ${join.name}`);
+                    // neither script is in the triggers: editing them must not drain every node
+                    assert.ok(!triggers(m).includes(scripts.removeNode.hash) && !triggers(m).includes(scripts.refreshJoin.hash));
                     const vmDomain = rec.named(node.hostname, "libvirt:index/domain:Domain");
                     // the engine's delete-first cascade follows property dependencies: the
                     // membership's triggers must point at this node's domain and no other

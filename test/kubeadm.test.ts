@@ -25,7 +25,7 @@ function assertGolden(name: string, actual: string): void {
 const SECRETS: JoinSecrets = {
     token: "abcdef.0123456789abcdef",
     certificateKey: "e6a2eb8581237ab72a4f494f30285ec12a9694d750b9785706a83bfcbbbd2204",
-    caCertPem: fs.readFileSync(path.join(ROOT, "test", "fixtures", "ca.crt"), "utf8"),
+    caCertPem: fs.readFileSync(path.join(ROOT, "tools", "offline-ca.crt"), "utf8"),
 };
 
 const docs = (yaml: string): Record<string, any>[] => YAML.parseAllDocuments(yaml).map((d) => d.toJSON()); // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -94,7 +94,7 @@ describe("kubeadm configuration", () => {
     });
 
     it("joins pin the program's CA by its public-key hash (same value openssl computes)", () => {
-        // openssl x509 -pubkey -noout < test/fixtures/ca.crt | openssl pkey -pubin -outform der | sha256sum
+        // openssl x509 -pubkey -noout < tools/offline-ca.crt | openssl pkey -pubin -outform der | sha256sum
         assert.strictEqual(caCertHash(SECRETS.caCertPem), "sha256:48dde432e496fa6e0100bd93610a8a16715be3d3bf215668f39dff1267ce9948");
         const site = stackSite("prod");
         const [join] = docs(kubeadmJoinConfig(site, site.workers[2], SECRETS));

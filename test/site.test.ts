@@ -64,9 +64,9 @@ describe("site resource graph (pulumi mocks)", () => {
                 ...SECRETS,
                 // a host key per VM, plus the cluster CA, registry CA, registry, admin and ops keys
                 "tls:index/privateKey:PrivateKey": 3 + 5,
-                // director prepare, 2 node prepares, 2 join refreshes, init, 1 worker join,
-                // kubeconfig install, Calico, roster, gate, upgrade, 2 memberships
-                "command:remote:Command": 14,
+                // director prepare, 2 node prepares, init, 1 worker join, kubeconfig install,
+                // Calico, roster, gate, upgrade, 2 memberships (join credentials; drain)
+                "command:remote:Command": 12,
                 "kvmk8s:cluster:Cluster": 1,
                 // metrics-server (kube-system), ingress-nginx, local-path: two new namespaces
                 "kvmk8s:apps:AppStack": 1,
@@ -93,10 +93,9 @@ describe("site resource graph (pulumi mocks)", () => {
                 [T.domain]: 7,
                 ...SECRETS,
                 "tls:index/privateKey:PrivateKey": 7 + 5,
-                // director prepare, 6 node prepares, 6 join refreshes, init, 2 master joins,
-                // 3 worker joins, kubeconfig install, Calico, roster, gate, upgrade,
-                // 6 memberships
-                "command:remote:Command": 30,
+                // director prepare, 6 node prepares, init, 2 master joins, 3 worker joins,
+                // kubeconfig install, Calico, roster, gate, upgrade, 6 memberships
+                "command:remote:Command": 24,
                 "kvmk8s:cluster:Cluster": 1,
                 // the platform set (local-path off) plus the IoT broker
                 "kvmk8s:apps:AppStack": 1,

@@ -7,8 +7,9 @@
  *   -> the other masters join, one at a time (etcd grows by one member per step)
  *   -> workers join, in parallel
  *   -> Calico -> readiness gate (every node Ready) -> upgrade (a no-op unless the version moved)
- * Before each join the director refreshes the bootstrap token (and, for a master, the
- * uploaded certificates), so a join on a later day works as on the first.
+ * Before each join the node's membership Command (on the director) refreshes the bootstrap
+ * token (and, for a master, the uploaded certificates), so a join on a later day works as on
+ * the first; deleting that Command drains and removes the node.
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,7 +17,7 @@ import { NodeSpec, SiteConfig } from "../../stacks";
 import { controlPlaneEndpoint, JoinSecrets, kubeadmInitConfig, kubeadmJoinConfig } from "../control-plane/kubeadm";
 import { kubeVipManifest } from "../control-plane/kube-vip";
 import { Director } from "../director";
-import { deleteScriptCommand, filesPayload, loadScript, ManagedFile, scriptCommand } from "../remote";
+import { filesPayload, lifecycleCommand, loadScript, ManagedFile, scriptCommand } from "../remote";
 import { SiteSecrets } from "../secrets";
 import { PreparedNode } from "../vm/group";
 import { calicoInstallation } from "./calico";
@@ -109,25 +110,32 @@ export class Cluster extends pulumi.ComponentResource {
             { ...child, dependsOn: [director.ready] },
         );
 
-        /** Fresh join credentials for `node`, from the director, before it joins. */
-        const refreshJoin = (node: PreparedNode, dependsOn: pulumi.Resource[]) =>
-            scriptCommand(
-                `${node.vm.node.hostname}-refresh-join`,
+        /**
+         * A node's membership, from the director. Created before the node joins: fresh join
+         * credentials (bootstrap token; for a master, re-uploaded certificates), so a join on
+         * a later day works as on the first. Deleted before the node's VM (its triggers hold
+         * the domain id, and it is delete-before-replace): drain, etcd member removal, Node
+         * deletion, one node at a time. `deletedWith` the cluster CA: destroying the whole
+         * site skips the drains instead of hanging on them.
+         */
+        const membership = (node: PreparedNode, dependsOn: pulumi.Resource[]) =>
+            lifecycleCommand(
+                `${node.vm.node.hostname}-membership`,
                 {
                     connection: director.connection,
-                    script: scripts.refreshJoin,
+                    onCreate: scripts.refreshJoin,
                     env: joinSecrets.apply((s) => ({ NODE: node.vm.node.hostname, ROLE: node.vm.node.role, TOKEN: s.token, CERTIFICATE_KEY: s.certificateKey, ...opsEnv })),
+                    onDelete: scripts.removeNode,
+                    deleteEnv: { NODE: node.vm.node.hostname, ROLE: node.vm.node.role, DRAIN_TIMEOUT_SECONDS: "600", WAIT_TIMEOUT_SECONDS: "900" },
                     triggers: [node.vm.domain.id],
                 },
-                { ...child, dependsOn: [roster, ...dependsOn] },
+                { ...child, dependsOn: [roster, ...dependsOn], deletedWith: secrets.clusterCaKey },
             );
 
-        // kubeadm init waits for every node's preparation, not just its own: the cluster is
-        // built on a site whose nodes all passed preparation, as at the reference site.
         const [first, ...others] = args.masters;
-        // On a fresh site there is no cluster yet and this does nothing; when the first
+        // On a fresh site there is no cluster yet and the refresh does nothing; when the first
         // master is rebuilt, its script joins the running cluster and needs fresh credentials.
-        const refreshFirst = refreshJoin(first, []);
+        const firstMembership = membership(first, []);
         this.init = scriptCommand(
             `${first.vm.node.hostname}-init`,
             {
@@ -136,7 +144,7 @@ export class Cluster extends pulumi.ComponentResource {
                 env: joinSecrets.apply((s) => ({ CONTROL_PLANE_ENDPOINT: endpoint, KVMK8S_FILES: filesPayload(initFiles(site, s)) })),
                 triggers: [first.vm.domain.id],
             },
-            { ...child, dependsOn: [...allPrepared, refreshFirst] },
+            { ...child, dependsOn: [...allPrepared, firstMembership] },
         );
 
         this.kubeconfig = pulumi.secret(
@@ -152,7 +160,7 @@ export class Cluster extends pulumi.ComponentResource {
         this.masterJoins = [];
         let previous: command.remote.Command = this.init;
         for (const master of others) {
-            const refreshed = refreshJoin(master, [previous, directorKubeconfig]);
+            const admitted = membership(master, [previous, directorKubeconfig]);
             previous = scriptCommand(
                 `${master.vm.node.hostname}-join`,
                 {
@@ -161,7 +169,7 @@ export class Cluster extends pulumi.ComponentResource {
                     env: joinSecrets.apply((s) => ({ KVMK8S_FILES: filesPayload(nodeFiles(site, master.vm.node, s)) })),
                     triggers: [master.vm.domain.id],
                 },
-                { ...child, dependsOn: [refreshed] },
+                { ...child, dependsOn: [admitted] },
             );
             this.masterJoins.push(previous);
         }
@@ -177,7 +185,7 @@ export class Cluster extends pulumi.ComponentResource {
                     env: joinSecrets.apply((s) => ({ KVMK8S_FILES: filesPayload(nodeFiles(site, worker.vm.node, s)) })),
                     triggers: [worker.vm.domain.id],
                 },
-                { ...child, dependsOn: [refreshJoin(worker, [controlPlaneComplete, directorKubeconfig])] },
+                { ...child, dependsOn: [membership(worker, [controlPlaneComplete, directorKubeconfig])] },
             ),
         );
 
@@ -243,30 +251,6 @@ export class Cluster extends pulumi.ComponentResource {
                     triggers: [site.cluster.etcdSnapshot],
                 },
                 { ...child, dependsOn: [this.ready, roster] },
-            );
-        }
-
-        // Removing a node, or rebuilding its VM, first drains it and deletes it from the
-        // cluster (and from etcd, for a master): this Command does that when it is deleted,
-        // which Pulumi does before deleting the VM it depends on. Delete-before-replace, so
-        // a rebuild drains the old node before its VM goes. `deletedWith` the cluster CA:
-        // destroying the whole site skips the drains instead of hanging on them.
-        const members: [PreparedNode, command.remote.Command][] = [
-            [first, this.init],
-            ...others.map((m, i): [PreparedNode, command.remote.Command] => [m, this.masterJoins[i]]),
-            ...args.workers.map((w, i): [PreparedNode, command.remote.Command] => [w, this.workerJoins[i]]),
-        ];
-        for (const [node, join] of members) {
-            deleteScriptCommand(
-                `${node.vm.node.hostname}-membership`,
-                {
-                    connection: director.connection,
-                    create: `echo "${node.vm.node.hostname} is a ${node.vm.node.role} of ${site.name}"`,
-                    onDelete: scripts.removeNode,
-                    env: { NODE: node.vm.node.hostname, ROLE: node.vm.node.role, DRAIN_TIMEOUT_SECONDS: "600", WAIT_TIMEOUT_SECONDS: "900" },
-                    triggers: [node.vm.domain.id],
-                },
-                { ...child, dependsOn: [join, roster, directorKubeconfig], deletedWith: secrets.clusterCaKey },
             );
         }
 

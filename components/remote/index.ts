@@ -127,28 +127,32 @@ export function scriptCommand(name: string, args: ScriptCommandArgs, opts: pulum
     );
 }
 
-export interface DeleteScriptArgs {
+export interface LifecycleScriptArgs {
     connection: pulumi.Input<Connection>;
-    /** Runs when the Command is created; short, e.g. a check that the node is there. */
-    create: string;
-    /** Runs when the Command is deleted or replaced, with the env stored at creation. */
+    /** Runs on create and on every update, with `env` on stdin (secret if any value is). */
+    onCreate: Script;
+    env: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Runs when the Command is deleted or replaced, with `deleteEnv` stored at creation. */
     onDelete: Script;
-    env: Record<string, string>;
+    deleteEnv: Record<string, string>;
     triggers: pulumi.Input<unknown>[];
 }
 
 /**
- * A Command whose work happens on delete (drain and remove a node). Its script is not in
- * its triggers: editing it must not replace, and so run, every node's removal. The new
- * script reaches each stored Command as an ordinary update instead.
+ * A Command with work at both ends of a lifecycle (admit a node to the cluster; drain and
+ * remove it). Neither script is in its triggers: editing the delete script must not replace,
+ * and so run, every node's removal. An edited script reaches each stored Command as an
+ * update instead, which runs the create script again (it is idempotent) and stores the new
+ * delete script.
  */
-export function deleteScriptCommand(name: string, args: DeleteScriptArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
+export function lifecycleCommand(name: string, args: LifecycleScriptArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
     return new command.remote.Command(
         name,
         {
             connection: args.connection,
-            create: args.create,
-            delete: runEmbeddedAsRoot(scriptInput(args.onDelete, args.env)),
+            create: RUN_STDIN_AS_ROOT,
+            stdin: pulumi.output(args.env).apply((env) => scriptInput(args.onCreate, env as Record<string, string>)),
+            delete: runEmbeddedAsRoot(scriptInput(args.onDelete, args.deleteEnv)),
             triggers: args.triggers,
             addPreviousOutputInEnv: false,
         },
