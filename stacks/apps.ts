@@ -10,6 +10,12 @@ import type { ConfigIssue } from "./validate";
 
 const path = (...parts: string[]): string => `kvm-k8s:site.apps.releases.${parts.join(".")}`;
 
+/** Namespaces the cluster itself uses: kube-* (Kubernetes) and Calico's. */
+const SYSTEM_NAMESPACE = /^(kube-.*|calico-.*|tigera-operator)$/;
+
+/** Platform releases that each install the default StorageClass. */
+const DEFAULT_STORAGE = ["local-path", "nfs-storage"];
+
 export function checkApps(apps: AppsInput): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
     const enabled = Object.entries(apps.releases).filter(([, r]) => r.enabled);
@@ -32,17 +38,29 @@ export function checkApps(apps: AppsInput): ConfigIssue[] {
             message: `dependency cycle ${[...cycle, cycle[0]].join(" -> ")}; remove one of these dependencies`,
         });
     }
+    // Unique across the site, not only per namespace: charts name cluster-scoped objects
+    // (ClusterRoles, webhooks, IngressClasses) after the release.
     const seen = new Map<string, string>();
     for (const [key, release] of enabled) {
         const name = releaseNameOf(key, release);
-        const first = seen.get(`${release.namespace}/${name}`);
+        const first = seen.get(name);
         if (first !== undefined) {
+            issues.push({ path: path(key, "name"), message: `release name '${name}' is also used by ${first}; give each release its own name` });
+        }
+        seen.set(name, path(key));
+        if (SYSTEM_NAMESPACE.test(release.namespace) && release.namespace !== "kube-system") {
             issues.push({
-                path: path(key, "name"),
-                message: `release name '${name}' is also used by ${first} in namespace '${release.namespace}'; give each release its own name`,
+                path: path(key, "namespace"),
+                message: `'${release.namespace}' belongs to the cluster (Kubernetes or Calico); the program would own it and delete it with the release: use a namespace of its own`,
             });
         }
-        seen.set(`${release.namespace}/${name}`, path(key));
+    }
+    const storage = enabled.filter(([key]) => DEFAULT_STORAGE.includes(key)).map(([key]) => key);
+    if (storage.length > 1) {
+        issues.push({
+            path: path(storage[1], "enabled"),
+            message: `${storage.join(" and ")} would both install a default StorageClass; keep one (set enabled: false on the other)`,
+        });
     }
     return issues;
 }

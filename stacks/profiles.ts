@@ -248,6 +248,8 @@ const prod: Profile = {
                 ...platformReleases,
                 // local disks are for the nodes; volumes live on the storage network's NFS
                 "local-path": { ...platformReleases["local-path"], enabled: false },
+                // Consul servers keep their raft data on persistent volumes
+                consul: { ...platformReleases.consul, dependsOn: ["nfs-storage"] },
                 // the reference deployment's IoT platform: an MQTT broker behind the services network
                 "iot-broker": release({
                     chart: { repo: "https://repos.emqx.io/charts", name: "emqx" },
@@ -268,6 +270,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * Keys whose objects replace rather than merge: a release's `chart` is one of three shapes,
+ * and merging `{oci}` into a profile's `{repo, name}` would make it none of them.
+ */
+const REPLACED_WHOLE = new Set(["chart"]);
+
+/**
  * Overlay `override` on `base`: objects merge key by key, anything else (lists included)
  * replaces, and `null` removes the key. Lists replace so that removing a worker is removing
  * its entry.
@@ -284,7 +292,7 @@ export function overlay(base: unknown, override: unknown): unknown {
         if (value === null) {
             delete merged[key];
         } else {
-            merged[key] = overlay(base[key], value);
+            merged[key] = REPLACED_WHOLE.has(key) ? value : overlay(base[key], value);
         }
     }
     return merged;

@@ -52,19 +52,27 @@ describe("app stack", () => {
             { what: "an unknown dependency", edit: (r) => (r.app = custom({ dependsOn: ["postgres"] })), path: "kvm-k8s:site.apps.releases.app.dependsOn[0]", says: "'postgres' is not a release of this site" },
             { what: "a dependency on a disabled release", edit: (r) => (r.consul = { enabled: false }) && (r.app = custom({ dependsOn: ["consul"] })), path: "kvm-k8s:site.apps.releases.app.dependsOn[0]", says: "'consul' is disabled; enable it or drop this dependency" },
             { what: "a dependency cycle", edit: (r) => { r.a = custom({ dependsOn: ["b"] }); r.b = custom({ dependsOn: ["c"] }); r.c = custom({ dependsOn: ["a"] }); }, path: "kvm-k8s:site.apps.releases.a.dependsOn", says: "dependency cycle a -> b -> c -> a" },
-            { what: "duplicate release names in one namespace", edit: (r) => { r.one = custom({ name: "app" }); r.two = custom({ name: "app" }); }, path: "kvm-k8s:site.apps.releases.two.name", says: "release name 'app' is also used by kvm-k8s:site.apps.releases.one in namespace 'apps'" },
+            { what: "duplicate release names", edit: (r) => { r.one = custom({ name: "app" }); r.two = custom({ name: "app" }); }, path: "kvm-k8s:site.apps.releases.two.name", says: "release name 'app' is also used by kvm-k8s:site.apps.releases.one" },
+            { what: "one release name in two namespaces (charts name cluster-wide objects after it)", edit: (r) => { r.one = custom({ name: "app", namespace: "a" }); r.two = custom({ name: "app", namespace: "b" }); }, path: "kvm-k8s:site.apps.releases.two.name", says: "is also used by" },
+            { what: "a namespace the cluster owns", edit: (r) => (r.app = custom({ namespace: "calico-system" })), path: "kvm-k8s:site.apps.releases.app.namespace", says: "'calico-system' belongs to the cluster" },
+            { what: "two default storage classes", edit: (r) => (r["local-path"] = { enabled: true }), path: "kvm-k8s:site.apps.releases.nfs-storage.enabled", says: "local-path and nfs-storage would both install a default StorageClass" },
             { what: "a namespace Kubernetes would reject", edit: (r) => (r.app = custom({ namespace: "My_Apps" })), path: "kvm-k8s:site.apps.releases.app.namespace", says: "must be a Kubernetes namespace name" },
             { what: "values that are not an object", edit: (r) => (r.app = custom({ values: "replicaCount=3" })), path: "kvm-k8s:site.apps.releases.app.values", says: "must be an object of Helm values" },
             { what: "values given as a list", edit: (r) => (r.app = custom({ values: ["a"] })), path: "kvm-k8s:site.apps.releases.app.values", says: "must be an object of Helm values" },
             { what: "a floating version", edit: (r) => (r.app = custom({ version: "^1.2.0" })), path: "kvm-k8s:site.apps.releases.app.version", says: "must be an exact version" },
             { what: "'latest' as a version", edit: (r) => (r.app = custom({ version: "latest" })), path: "kvm-k8s:site.apps.releases.app.version", says: "pin it" },
             { what: "a missing version", edit: (r) => (r.app = custom({ version: undefined })), path: "kvm-k8s:site.apps.releases.app.version", says: "pin an exact chart version" },
-            { what: "a chart given two ways", edit: (r) => (r.app = custom({ chart: { repo: "https://c.example", name: "x", oci: "oci://r/x" } })), path: "kvm-k8s:site.apps.releases.app.chart", says: "" },
+            { what: "a chart given two ways", edit: (r) => (r.app = custom({ chart: { repo: "https://c.example", name: "x", oci: "oci://r/x" } })), path: "kvm-k8s:site.apps.releases.app.chart", says: "must be one of {repo, name}, {oci} or {path}" },
             { what: "a release name too long for Helm", edit: (r) => (r["a".repeat(60)] = custom()), path: `kvm-k8s:site.apps.releases.${"a".repeat(60)}`, says: "is not a valid name here" },
         ];
         for (const c of cases) {
             it(c.what, () => assertIssue(issuesOf(withApps("prod", c.edit)), c.path, c.says));
         }
+
+        it("a site gives a profile release another chart source: the chart replaces, it does not merge", () => {
+            const site = resolveOrThrow(withApps("prod", (r) => (r.consul = { chart: { path: "charts/consul-1.6.1.tgz" } })));
+            assert.deepStrictEqual(site.apps.releases.consul.chart, { path: "charts/consul-1.6.1.tgz" });
+        });
 
         it("a site overrides a profile release's values key by key and can turn any release off", () => {
             const site = resolveOrThrow(
@@ -126,6 +134,22 @@ describe("app stack", () => {
             });
         }
 
+        it("releases: timeout in seconds, wait unless told not to, delete-before-replace, history bounded", async () => {
+            const site = resolveOrThrow(withApps("dev", (r) => (r["metrics-server"] = { wait: false, timeoutSeconds: 120 })));
+            const rec = await record(() => buildSite(site));
+            const metrics = rec.named("dev-apps-metrics-server", RELEASE);
+            assert.deepStrictEqual([metrics.inputs.timeout, metrics.inputs.skipAwait, metrics.deleteBeforeReplace], [120, true, true]);
+            const ingress = rec.named("dev-apps-ingress-nginx", RELEASE);
+            assert.deepStrictEqual([ingress.inputs.timeout, ingress.inputs.skipAwait, ingress.inputs.maxHistory], [600, false, 10]);
+        });
+
+        it("prod (air-gapped): image references a site adds to values reach the release rewritten", async () => {
+            const site = resolveOrThrow(withApps("prod", (r) => (r["iot-broker"] = { values: { image: { repository: "docker.io/emqx/emqx" } } })));
+            const rec = await record(() => buildSite(site));
+            const values = rec.named("site1-apps-iot-broker", RELEASE).inputs.values as Record<string, unknown>;
+            assert.deepStrictEqual(values.image, { repository: "registry.site1.kvm-k8s.internal:5000/emqx/emqx" });
+        });
+
         it("prod: the IoT broker waits for its storage and ingress releases; namespaces are created first", () => {
             const { rec } = built.prod;
             const release = (k: string): Registration => rec.named(`site1-apps-${k}`, RELEASE);
@@ -179,10 +203,18 @@ describe("app stack", () => {
             });
         });
 
+        it("keeps the registry's paths: Docker Hub's implicit library/, and no doubled host next to a registry key", () => {
+            assert.deepStrictEqual(rewriteImageRegistries({ image: "docker.io/nginx:1.27" }, registry), { image: `${registry}/library/nginx:1.27` });
+            assert.deepStrictEqual(rewriteImageRegistries({ image: { registry: "", repository: "quay.io/x/y" } }, registry), { image: { registry, repository: "x/y" } });
+            assert.deepStrictEqual(rewriteImageRegistries({ image: { repository: "registry.k8s.io/ingress-nginx/controller" } }, registry), {
+                image: { repository: `${registry}/ingress-nginx/controller` },
+            });
+        });
+
         it("charts: repositories and OCI references move to the registry on air-gapped sites, local archives stay", () => {
             const base = { enabled: true, version: "1.0.0", namespace: "x", values: {}, dependsOn: [], timeoutSeconds: 1, wait: true };
             assert.deepStrictEqual(chartSource({ ...base, chart: { repo: "https://c.example", name: "app" } }, prod.cluster), { chart: `oci://${registry}/charts/app` });
-            assert.deepStrictEqual(chartSource({ ...base, chart: { oci: "oci://ghcr.io/org/charts/app" } }, prod.cluster), { chart: `oci://${registry}/org/charts/app` });
+            assert.deepStrictEqual(chartSource({ ...base, chart: { oci: "oci://ghcr.io/org/charts/app" } }, prod.cluster), { chart: `oci://${registry}/charts/app` });
             assert.deepStrictEqual(chartSource({ ...base, chart: { path: "charts/app-1.0.0.tgz" } }, prod.cluster), { chart: "charts/app-1.0.0.tgz" });
             assert.deepStrictEqual(chartSource({ ...base, chart: { repo: "https://c.example", name: "app" } }, dev.cluster), { chart: "app", repo: "https://c.example" });
             const values = { image: { repository: "docker.io/x/y" } };
@@ -194,7 +226,7 @@ describe("app stack", () => {
 describe("README: adding a chart to one site", () => {
     it("the example stack file is valid and installs the new chart after its dependency, without consul", () => {
         const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-        const block = /Adding a chart to one site, in its stack file:\n\n```yaml\n([\s\S]*?)```/.exec(readme);
+        const block = /Adding a chart to one \(prod-profile\) site, in its stack file:\n\n```yaml\n([\s\S]*?)```/.exec(readme);
         assert.ok(block, "example not found in README.md");
         const example = YAML.parse(block[1]).config["kvm-k8s:site"];
         const input = stackInput("prod");

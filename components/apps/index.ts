@@ -78,6 +78,9 @@ export class AppStack extends pulumi.ComponentResource {
                 },
                 {
                     ...child,
+                    // a renamed or moved release must give up its cluster-scoped objects
+                    // (ClusterRoles, webhooks, CRDs) before its successor claims them
+                    deleteBeforeReplace: true,
                     dependsOn: [
                         args.ready,
                         ...(namespace !== undefined ? [namespace] : []),

@@ -22,19 +22,34 @@ export function chartSource(release: ReleaseInput, cluster: ClusterConfig): Char
         return { chart: chart.path };
     }
     if ("oci" in chart) {
-        return { chart: cluster.airGapped ? chart.oci.replace(/^oci:\/\/[^/]+/, `oci://${registry}`) : chart.oci };
+        // charts are pushed to the registry's `charts/` (helm push oci://<registry>/charts)
+        return { chart: cluster.airGapped ? `oci://${registry}/charts/${chart.oci.split("/").pop()}` : chart.oci };
     }
     return cluster.airGapped ? { chart: `oci://${registry}/charts/${chart.name}` } : { chart: chart.name, repo: chart.repo };
 }
 
 type Values = Record<string, unknown>;
 
-const UPSTREAM = new RegExp(`^(${MIRRORED_REGISTRIES.map((r) => r.replace(/\./g, "\\.")).join("|")})/`);
+const UPSTREAM = new RegExp(`^(${MIRRORED_REGISTRIES.map((r) => r.replace(/\./g, "\\.")).join("|")})/(.+)$`);
+
+/**
+ * The path an upstream image has in the director registry (what skopeo copied it to):
+ * without the registry host, with Docker Hub's implicit `library/` made explicit.
+ */
+function mirroredPath(reference: string): string | undefined {
+    const match = UPSTREAM.exec(reference);
+    if (match === null) {
+        return undefined;
+    }
+    const [, host, rest] = match;
+    return host === "docker.io" && !rest.includes("/") ? `library/${rest}` : rest;
+}
 
 /**
  * Point every image reference in `values` at `registry`: `registry`/`imageRegistry` keys take
- * it as is, `repository`/`image` strings that start with an upstream registry get it instead.
- * Other values are untouched; nothing is added.
+ * it as is; `repository`/`image` strings that start with an upstream registry get it instead
+ * (only the path when a sibling `registry` key already names it). Other values are untouched;
+ * nothing is added.
  */
 export function rewriteImageRegistries(values: unknown, registry: string): unknown {
     if (Array.isArray(values)) {
@@ -43,12 +58,16 @@ export function rewriteImageRegistries(values: unknown, registry: string): unkno
     if (typeof values !== "object" || values === null) {
         return values;
     }
+    const hasRegistryKey = typeof (values as Values).registry === "string";
     const out: Values = {};
     for (const [key, value] of Object.entries(values)) {
+        const mirrored = typeof value === "string" ? mirroredPath(value) : undefined;
         if (typeof value === "string" && (key === "registry" || key === "imageRegistry")) {
             out[key] = registry;
-        } else if (typeof value === "string" && (key === "repository" || key === "image") && UPSTREAM.test(value)) {
-            out[key] = value.replace(UPSTREAM, `${registry}/`);
+        } else if (mirrored !== undefined && key === "repository") {
+            out[key] = hasRegistryKey ? mirrored : `${registry}/${mirrored}`;
+        } else if (mirrored !== undefined && key === "image") {
+            out[key] = `${registry}/${mirrored}`;
         } else {
             out[key] = rewriteImageRegistries(value, registry);
         }
