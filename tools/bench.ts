@@ -12,6 +12,8 @@ import { offlineStackInput } from "./plan";
 import { longestChain, record } from "./offline";
 
 const SIZES = [1, 10, 50, 200];
+/** Runs per size; wall time and peak RSS are their medians (GC timing moves RSS by ~10%). */
+const RUNS = 3;
 const TARGET = { maxSeconds: 5, maxRssMiB: 500 };
 
 interface Sample {
@@ -49,13 +51,14 @@ export function syntheticSite(workers: number): SiteConfig {
 async function measure(workers: number): Promise<Sample> {
     const site = syntheticSite(workers);
     const start = process.hrtime.bigint();
-    const rec = await record(() => buildSite(site), { stack: "bench" });
+    // lean: the bench measures the program, not the recorder's copies of every input
+    const rec = await record(() => buildSite(site), { stack: "bench", lean: true });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     return { workers, seconds, rssMiB: process.resourceUsage().maxRSS / 1024, resources: rec.all.length, chain: longestChain(rec) };
 }
 
 function main(): void {
-    const samples: Sample[] = SIZES.map((workers) => {
+    const once = (workers: number): Sample => {
         const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", __filename, "--one", String(workers)], {
             cwd: path.resolve(__dirname, ".."),
             encoding: "utf8",
@@ -64,11 +67,16 @@ function main(): void {
             throw new Error(`size ${workers} failed:\n${run.stderr}`);
         }
         return JSON.parse(run.stdout.trim().split("\n").pop()!) as Sample;
+    };
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const samples: Sample[] = SIZES.map((workers) => {
+        const runs = Array.from({ length: RUNS }, () => once(workers));
+        return { ...runs[0], seconds: median(runs.map((r) => r.seconds)), rssMiB: median(runs.map((r) => r.rssMiB)) };
     });
     const base = samples[0];
     // resources each added worker brings, against the previous size
     const marginal = samples.map((s, i) => (i === 0 ? undefined : (s.resources - samples[i - 1].resources) / (s.workers - samples[i - 1].workers)));
-    console.log("workers  wall(s)  peakRSS(MiB)  resources  per-worker  longest-chain");
+    console.log(`workers  wall(s)  peakRSS(MiB)  resources  per-worker  longest-chain   (medians of ${RUNS} runs)`);
     for (const [i, s] of samples.entries()) {
         const perWorker = marginal[i] === undefined ? "-" : marginal[i]!.toFixed(1);
         console.log(

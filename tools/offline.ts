@@ -160,15 +160,22 @@ export function unwrap(value: unknown): unknown {
     return value;
 }
 
+function smallOnly(inputs: Record<string, unknown>): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(inputs).filter(([, v]) => typeof v !== "string" || v.length <= 1024));
+}
+
 export class RecordingMonitor extends MockMonitor {
     public readonly registrations: Registration[] = [];
     private pending = 0;
 
-    constructor() {
+    /** `lean`: keep only the graph (names, parents, dependencies), as a benchmark needs. */
+    constructor(private readonly lean = false) {
         super({
             newResource: (args) => ({
                 id: args.custom ? `${args.name}-id` : undefined,
-                state: { ...args.inputs, ...mockOutputs(args.type, args.name) },
+                // lean: echo only small inputs; a real engine's response does not copy a
+                // command's 30 KB stdin back into the program either
+                state: { ...(lean ? smallOnly(args.inputs) : args.inputs), ...mockOutputs(args.type, args.name) },
             }),
             call: () => ({}),
         });
@@ -184,7 +191,7 @@ export class RecordingMonitor extends MockMonitor {
                     const res = response as { getUrn(): string; getObject(): { toJavaScript(): Record<string, unknown> }; setObject(o: unknown): void };
                     // The engine, not the SDK, wraps additionalSecretOutputs (the providers'
                     // schemas list their secret outputs there): do what it does.
-                    if (secretOutputs.length > 0) {
+                    if (secretOutputs.length > 0 && !this.lean) {
                         const state = res.getObject().toJavaScript();
                         for (const key of secretOutputs) {
                             if (key in state && !(typeof state[key] === "object" && state[key] !== null && SECRET_SIG in (state[key] as object))) {
@@ -194,6 +201,10 @@ export class RecordingMonitor extends MockMonitor {
                         res.setObject(Struct.fromJavaScript(state as never));
                     }
                     const urn = res.getUrn();
+                    if (this.lean && req.getCustom()) {
+                        // the mock engine keeps each resource's state; a real one does not hold it in the program
+                        this.resources.set(urn, { urn, id: this.resources.get(urn)?.id ?? null, state: {} });
+                    }
                     this.registrations.push({
                         type: req.getType(),
                         name: req.getName(),
@@ -210,8 +221,8 @@ export class RecordingMonitor extends MockMonitor {
                         additionalSecretOutputs: secretOutputs,
                         deletedWith: req.getDeletedwith(),
                         propertyDependencies: propertyDependencies(req),
-                        inputs: unwrap(wireInputs) as Record<string, unknown>,
-                        wireInputs,
+                        inputs: this.lean ? {} : (unwrap(wireInputs) as Record<string, unknown>),
+                        wireInputs: this.lean ? {} : wireInputs,
                     });
                 }
                 callback(err, response);
@@ -269,8 +280,8 @@ export class Recording {
  * Run `program` under fresh mocks and return what it registered. `preview` makes every
  * output the mocks don't echo back unknown, as in `pulumi preview`.
  */
-export async function record(program: () => unknown, options: { preview?: boolean; stack?: string } = {}): Promise<Recording> {
-    const monitor = new RecordingMonitor();
+export async function record(program: () => unknown, options: { preview?: boolean; stack?: string; lean?: boolean } = {}): Promise<Recording> {
+    const monitor = new RecordingMonitor(options.lean);
     const [project, stack, preview] = ["kvm-k8s", options.stack ?? "test", options.preview ?? false];
     pulumi.runtime.setMockOptions(monitor, project, stack, preview);
     // setMockOptions resets the engine's feature flags to "unsupported": without this the SDK

@@ -232,7 +232,8 @@ export class Cluster extends pulumi.ComponentResource {
                     WORKERS: nodeList(site.workers),
                     OPS_USER: site.access.user,
                     DRAIN_TIMEOUT_SECONDS: "600",
-                    KVMK8S_FILES: filesPayload([{ path: "/usr/local/lib/kvm-k8s/upgrade-node.sh", mode: "0755", content: scripts.upgradeNode.content }]),
+                    // streamed to nodes over SSH, so it carries the library itself
+                    KVMK8S_FILES: filesPayload([{ path: "/usr/local/lib/kvm-k8s/upgrade-node.sh", mode: "0755", content: scripts.upgradeNode.standalone }]),
                 },
                 triggers: [scripts.upgradeNode.hash, site.cluster.kubernetesVersion],
             },

@@ -10,7 +10,7 @@ import { REGISTRY_CA_PATH, REGISTRY_DIR, registryConfig } from "./registry";
 /** The director's operations key (see SiteSecrets.opsKey). */
 export const OPS_KEY_PATH = "/root/.ssh/kvm-k8s-ops";
 
-export const prepareDirectorScript = loadScript("components/director/scripts/prepare-director.sh");
+export const prepareDirectorScript = loadScript("components/director/scripts/prepare-director.sh", { installsLibrary: true });
 export const installKubeconfigScript = loadScript("components/director/scripts/install-kubeconfig.sh");
 
 export interface DirectorArgs extends VmGroupArgs {

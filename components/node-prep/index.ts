@@ -10,7 +10,7 @@ import { REGISTRY_CA_PATH } from "../director/registry";
 import { Connection, filesPayload, loadScript, scriptCommand } from "../remote";
 import { VirtualMachine } from "../vm";
 
-export const prepareNodeScript = loadScript("components/node-prep/scripts/prepare-node.sh");
+export const prepareNodeScript = loadScript("components/node-prep/scripts/prepare-node.sh", { installsLibrary: true });
 
 /** Upstream registries nodes pull through the director on air-gapped sites. */
 export const MIRRORED_REGISTRIES = ["docker.io", "registry.k8s.io", "quay.io", "ghcr.io"];

@@ -15,9 +15,11 @@ import * as path from "path";
 export interface Script {
     /** Path relative to the repo root, e.g. `components/workers/scripts/join-worker.sh`. */
     path: string;
-    /** What runs: the shared library (components/remote/scripts/lib.sh), then the script. */
+    /** What is sent: the library or a line that loads its installed copy, then the script. */
     content: string;
-    /** sha256 of the content: in every Command's triggers, so an edited script (or library) re-runs. */
+    /** The library followed by the script: what runs where no installed copy can be assumed. */
+    standalone: string;
+    /** sha256 of library and script: in every Command's triggers, so an edit to either re-runs it. */
     hash: string;
 }
 
@@ -30,10 +32,39 @@ const read = (relativePath: string): string => fs.readFileSync(path.join(ROOT, r
  */
 export const SCRIPT_LIBRARY = read("components/remote/scripts/lib.sh");
 
-/** A script shipped in this repo, with the library in front. */
-export function loadScript(relativePath: string): Script {
-    const content = `${SCRIPT_LIBRARY}\n${read(relativePath)}`;
-    return { path: relativePath, content, hash: createHash("sha256").update(content).digest("hex") };
+/** Where preparation installs the library on every VM. */
+export const LIBRARY_PATH = "/usr/local/lib/kvm-k8s/lib.sh";
+
+const LOAD_INSTALLED_LIBRARY =
+    `[[ -r ${LIBRARY_PATH} ]] || { echo "ERROR: ${LIBRARY_PATH} is missing: this host has not been prepared" >&2; exit 1; }\n` +
+    `# shellcheck source=/dev/null\nsource ${LIBRARY_PATH}\n`;
+
+const LIBRARY_MARKER = "KVMK8S_LIBRARY_EOF";
+if (SCRIPT_LIBRARY.split("\n").includes(LIBRARY_MARKER)) {
+    throw new Error(`lib.sh contains the heredoc marker ${LIBRARY_MARKER}`);
+}
+
+/** Writes the library to LIBRARY_PATH (only when it differs), then loads it. */
+const INSTALL_LIBRARY =
+    `install -d -m 0755 ${path.posix.dirname(LIBRARY_PATH)}\n` +
+    `cat > ${LIBRARY_PATH}.new <<'${LIBRARY_MARKER}'\n${SCRIPT_LIBRARY}${SCRIPT_LIBRARY.endsWith("\n") ? "" : "\n"}${LIBRARY_MARKER}\n` +
+    `if cmp -s ${LIBRARY_PATH}.new ${LIBRARY_PATH}; then rm -f ${LIBRARY_PATH}.new; else chmod 0644 ${LIBRARY_PATH}.new && mv ${LIBRARY_PATH}.new ${LIBRARY_PATH}; fi\n` +
+    `# shellcheck source=/dev/null\nsource ${LIBRARY_PATH}\n`;
+
+/**
+ * A script shipped in this repo. Preparation scripts install the library on their VM (it
+ * travels once, in their stdin) and every later script loads that installed copy, so the
+ * 22 KB library is not sent, and kept in state, once per command.
+ */
+export function loadScript(relativePath: string, options: { installsLibrary?: boolean } = {}): Script {
+    const body = read(relativePath);
+    const standalone = `${SCRIPT_LIBRARY}\n${body}`;
+    return {
+        path: relativePath,
+        content: `${options.installsLibrary ? INSTALL_LIBRARY : LOAD_INSTALLED_LIBRARY}${body}`,
+        standalone,
+        hash: createHash("sha256").update(standalone).digest("hex"),
+    };
 }
 
 /** `'…'`-quote for bash: the value can hold anything, including quotes and newlines. */
