@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { spawnSync } from "child_process";
 import { ROOT } from "./fixtures";
 
 describe("dependencies", () => {
@@ -18,5 +19,21 @@ describe("dependencies", () => {
     it("TypeScript is 5.x (7 stalls npm install; @pulumi/pulumi declares <7)", () => {
         const ts = JSON.parse(fs.readFileSync(require.resolve("typescript/package.json", { paths: [ROOT] }), "utf8")) as { version: string };
         assert.match(ts.version, /^5\./);
+    });
+});
+
+describe("CI entry point", () => {
+    it(".ci/run is valid bash and shellcheck-clean", function () {
+        const file = path.join(ROOT, ".ci", "run");
+        const syntax = spawnSync("bash", ["-n", file], { encoding: "utf8" });
+        assert.strictEqual(syntax.status, 0, syntax.stderr);
+        const check = spawnSync("shellcheck", ["--severity=style", file], { encoding: "utf8" });
+        if (check.error) {
+            if (process.env.CI) {
+                assert.fail("shellcheck is not installed; .ci/run installs it");
+            }
+            this.skip();
+        }
+        assert.strictEqual(check.status, 0, check.stdout);
     });
 });
