@@ -22,18 +22,20 @@ describe("dependencies", () => {
     });
 });
 
-describe("CI entry point", () => {
-    it(".ci/run is valid bash and shellcheck-clean", function () {
-        const file = path.join(ROOT, ".ci", "run");
-        const syntax = spawnSync("bash", ["-n", file], { encoding: "utf8" });
-        assert.strictEqual(syntax.status, 0, syntax.stderr);
-        const check = spawnSync("shellcheck", ["--severity=style", file], { encoding: "utf8" });
-        if (check.error) {
-            if (process.env.CI) {
-                assert.fail("shellcheck is not installed; .ci/run installs it");
+describe("CI entry point and the VM image build", () => {
+    for (const rel of [".ci/run", "test/vm/build-image.sh"]) {
+        it(`${rel} is valid bash and shellcheck-clean`, function () {
+            const file = path.join(ROOT, rel);
+            const syntax = spawnSync("bash", ["-n", file], { encoding: "utf8" });
+            assert.strictEqual(syntax.status, 0, syntax.stderr);
+            const check = spawnSync("shellcheck", ["--severity=style", file], { encoding: "utf8" });
+            if (check.error) {
+                if (process.env.CI) {
+                    assert.fail("shellcheck is not installed; .ci/run installs it");
+                }
+                this.skip();
             }
-            this.skip();
-        }
-        assert.strictEqual(check.status, 0, check.stdout);
-    });
+            assert.strictEqual(check.status, 0, check.stdout);
+        });
+    }
 });
