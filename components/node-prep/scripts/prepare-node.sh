@@ -276,7 +276,7 @@ hosts_block() {
 # "# END kvm-k8s-ops" markers; replaced in place when the key or the address changes, every
 # other line kept as it is. ~/.ssh 0700, authorized_keys 0600, both owned by the user.
 ops_authorized_key() {
-    local entry home owner group file target src=/dev/null begins=0 ends=0 line rc=0
+    local entry home owner group file
     if [[ -z "$OPS_PUBLIC_KEY" ]]; then
         log "ok: no OPS_PUBLIC_KEY given; no operations key to authorize"
         return 0
@@ -298,26 +298,9 @@ ops_authorized_key() {
         chown "$owner" -- "$KVMK8S_ROOT$home/.ssh"
     fi
     file="$home/.ssh/authorized_keys"
-    target="$KVMK8S_ROOT$file"
-    if [[ -e "$target" ]]; then
-        src="$target"
-        begins="$(grep -c -x -- "$OPS_BEGIN" "$target" || true)"
-        ends="$(grep -c -x -- "$OPS_END" "$target" || true)"
-    fi
-    [[ "$begins" -le 1 && "$begins" -eq "$ends" ]] ||
-        die "$file: the '$OPS_BEGIN' / '$OPS_END' markers are repeated or unbalanced; fix the file by hand"
-    line="from=\"$DIRECTOR_ADDRESS\",no-agent-forwarding,no-X11-forwarding,no-port-forwarding $OPS_PUBLIC_KEY"
-    KVMK8S_LINE="$line" KVMK8S_BEGIN="$OPS_BEGIN" KVMK8S_END="$OPS_END" awk '
-        function emit() { print ENVIRON["KVMK8S_BEGIN"]; print ENVIRON["KVMK8S_LINE"]; print ENVIRON["KVMK8S_END"] }
-        BEGIN { state = 0 }
-        state == 0 && $0 == ENVIRON["KVMK8S_BEGIN"] { emit(); state = 1; next }
-        state == 1 && $0 == ENVIRON["KVMK8S_END"] { state = 2; next }
-        state == 1 { next }
-        { print }
-        END { if (state == 1) exit 3; if (state == 0) emit() }
-    ' "$src" >"$KVMK8S_TMP/authorized_keys" || rc=$?
-    [[ "$rc" -eq 0 ]] || die "$file: '$OPS_BEGIN' has no '$OPS_END' after it; fix the file by hand"
-    write_if_changed "$file" 0600 "$owner" <"$KVMK8S_TMP/authorized_keys"
+    write_marked_block "$file" \
+        "from=\"$DIRECTOR_ADDRESS\",no-agent-forwarding,no-X11-forwarding,no-port-forwarding $OPS_PUBLIC_KEY" \
+        "$OPS_BEGIN" "$OPS_END" 0600 "$owner"
     if [[ "$WROTE" -eq 1 ]]; then
         log "changed: $file authorizes the director's operations key (from $DIRECTOR_ADDRESS)"
     else

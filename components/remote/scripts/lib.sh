@@ -68,16 +68,23 @@ redact_secrets() {
     grep -Eiv 'token|certificate-key|discovery-token|password|[a-z0-9]{6}\.[a-z0-9]{16}|^[[:space:]]*[0-9a-f]{64}[[:space:]]*$' || true
 }
 
+# open_log NAME: create the root-only log $KVMK8S_LOG_DIR/NAME.log (dir 0700, file 0600) if
+# needed and print its path.
+open_log() {
+    local logfile="$KVMK8S_LOG_DIR/$1.log"
+    (umask 077 && mkdir -p -- "$KVMK8S_LOG_DIR" && touch -- "$logfile")
+    chmod 0700 -- "$KVMK8S_LOG_DIR"
+    chmod 0600 -- "$logfile"
+    printf '%s\n' "$logfile"
+}
+
 # run_logged NAME CMD...: run an external command with its output appended to the root-only
 # log $KVMK8S_LOG_DIR/NAME.log; on failure print the last 30 lines (secrets filtered) to
 # stderr and return the command's exit code.
 run_logged() {
     local name="$1" logfile rc=0
     shift
-    logfile="$KVMK8S_LOG_DIR/$name.log"
-    (umask 077 && mkdir -p -- "$KVMK8S_LOG_DIR" && touch -- "$logfile")
-    chmod 0700 -- "$KVMK8S_LOG_DIR"
-    chmod 0600 -- "$logfile"
+    logfile="$(open_log "$name")"
     printf '==== %s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" >>"$logfile"
     "$@" >>"$logfile" 2>&1 </dev/null || rc=$?
     if [[ "$rc" -ne 0 ]]; then
@@ -198,30 +205,38 @@ write_file_records() {
     if [[ -z "${1//[[:space:]]/}" ]]; then log "ok: no files to write (KVMK8S_FILES is empty)"; fi
 }
 
-# set_managed_block PATH BODY: keep exactly BODY between "# BEGIN kvm-k8s" and "# END kvm-k8s"
-# in PATH (the block is replaced in place, or appended when absent); all other lines stay
-# as they are. An empty BODY removes the block.
-set_managed_block() {
-    local path="$1" body="$2" target="$KVMK8S_ROOT$1" src=/dev/null begins=0 ends=0 mode owner rc=0
+# write_marked_block PATH BODY BEGIN END MODE OWNER: keep exactly BODY between the marker lines
+# BEGIN and END in PATH (replaced in place, or appended when absent), every other line as it
+# is; an empty BODY removes the block. Writes with MODE and OWNER only when the content
+# changes (WROTE says whether it did); logs nothing, so callers say what the block is.
+write_marked_block() {
+    local path="$1" body="$2" begin="$3" end="$4" mode="$5" owner="$6" target="$KVMK8S_ROOT$1" src=/dev/null begins=0 ends=0 rc=0
     if [[ -e "$target" ]]; then
         src="$target"
-        begins="$(grep -c -x '# BEGIN kvm-k8s' -- "$target" || true)"
-        ends="$(grep -c -x '# END kvm-k8s' -- "$target" || true)"
+        begins="$(grep -c -x -- "$begin" "$target" || true)"
+        ends="$(grep -c -x -- "$end" "$target" || true)"
     fi
     [[ "$begins" -le 1 && "$begins" -eq "$ends" ]] ||
-        die "$path: the '# BEGIN kvm-k8s' / '# END kvm-k8s' markers are repeated or unbalanced; fix the file by hand"
-    read -r mode owner <<<"$(file_mode_owner "$path")"
-    KVMK8S_BLOCK="$body" awk '
-        function emit() { if (body != "") { print "# BEGIN kvm-k8s"; print body; print "# END kvm-k8s" } }
+        die "$path: the '$begin' / '$end' markers are repeated or unbalanced; fix the file by hand"
+    KVMK8S_BLOCK="$body" KVMK8S_BEGIN="$begin" KVMK8S_END="$end" awk '
+        function emit() { if (body != "") { print ENVIRON["KVMK8S_BEGIN"]; print body; print ENVIRON["KVMK8S_END"] } }
         BEGIN { body = ENVIRON["KVMK8S_BLOCK"]; state = 0 }
-        state == 0 && $0 == "# BEGIN kvm-k8s" { emit(); state = 1; next }
-        state == 1 && $0 == "# END kvm-k8s" { state = 2; next }
+        state == 0 && $0 == ENVIRON["KVMK8S_BEGIN"] { emit(); state = 1; next }
+        state == 1 && $0 == ENVIRON["KVMK8S_END"] { state = 2; next }
         state == 1 { next }
         { print }
         END { if (state == 1) exit 3; if (state == 0) emit() }
     ' "$src" >"$KVMK8S_TMP/block" || rc=$?
-    [[ "$rc" -eq 0 ]] || die "$path: '# BEGIN kvm-k8s' has no '# END kvm-k8s' after it; fix the file by hand"
+    [[ "$rc" -eq 0 ]] || die "$path: '$begin' has no '$end' after it; fix the file by hand"
     write_if_changed "$path" "$mode" "$owner" <"$KVMK8S_TMP/block"
+}
+
+# set_managed_block PATH BODY: keep exactly BODY between "# BEGIN kvm-k8s" and "# END kvm-k8s"
+# in PATH, keeping the file's mode and owner (see write_marked_block).
+set_managed_block() {
+    local path="$1" mode owner
+    read -r mode owner <<<"$(file_mode_owner "$path")"
+    write_marked_block "$path" "$2" "# BEGIN kvm-k8s" "# END kvm-k8s" "$mode" "$owner"
     if [[ "$WROTE" -eq 1 ]]; then
         log "changed: updated the kvm-k8s block in $path"
     else
@@ -454,10 +469,7 @@ node_ssh() {
 node_ssh_logged() {
     local name="$1" logfile rc=0
     shift
-    logfile="$KVMK8S_LOG_DIR/$name.log"
-    (umask 077 && mkdir -p -- "$KVMK8S_LOG_DIR" && touch -- "$logfile")
-    chmod 0700 -- "$KVMK8S_LOG_DIR"
-    chmod 0600 -- "$logfile"
+    logfile="$(open_log "$name")"
     printf '==== %s %s (ssh %s)\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" "$1" >>"$logfile"
     node_ssh "$@" >>"$logfile" 2>&1 || rc=$?
     if [[ "$rc" -ne 0 ]]; then
