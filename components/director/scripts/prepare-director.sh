@@ -218,10 +218,7 @@ hosts_block() {
 
 registry_service() {
     require_live
-    if ! systemctl is-enabled --quiet docker-registry; then
-        systemctl enable --quiet docker-registry
-        log "changed: enabled docker-registry"
-    fi
+    enable_service docker-registry
     if is_pending restart-docker-registry || ! systemctl is-active --quiet docker-registry; then
         run_logged docker-registry systemctl restart docker-registry ||
             die "restarting docker-registry failed (journalctl -u docker-registry)"

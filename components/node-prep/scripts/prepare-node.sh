@@ -211,10 +211,7 @@ chrony_pools() {
 
 chrony_apply() {
     require_live
-    if ! systemctl is-enabled --quiet chrony; then
-        systemctl enable --quiet chrony
-        log "changed: enabled chrony"
-    fi
+    enable_service chrony
     if is_pending restart-chrony || ! systemctl is-active --quiet chrony; then
         run_logged chrony systemctl restart chrony || die "restarting chrony failed"
         clear_pending restart-chrony
@@ -396,10 +393,7 @@ containerd_hosts() {
 # containerd reads certs.d/*/hosts.toml at every pull; only config.toml needs a restart.
 containerd_apply() {
     require_live
-    if ! systemctl is-enabled --quiet containerd; then
-        systemctl enable --quiet containerd
-        log "changed: enabled containerd"
-    fi
+    enable_service containerd
     if is_pending restart-containerd || ! systemctl is-active --quiet containerd; then
         run_logged containerd systemctl restart containerd || die "restarting containerd failed (journalctl -u containerd)"
         clear_pending restart-containerd
@@ -457,12 +451,7 @@ kubelet_apply() {
         log "SKIPPED: kubelet is not installed (Kubernetes apt repo unreachable); not enabled"
         return 0
     fi
-    if ! systemctl is-enabled --quiet kubelet; then
-        systemctl enable --quiet kubelet
-        log "changed: enabled kubelet"
-    else
-        log "ok: kubelet already enabled"
-    fi
+    enable_service kubelet report
     if is_pending restart-kubelet; then
         if systemctl is-active --quiet kubelet; then
             run_logged kubelet systemctl restart kubelet || die "restarting kubelet failed (journalctl -u kubelet)"

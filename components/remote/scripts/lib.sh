@@ -244,6 +244,17 @@ set_managed_block() {
     fi
 }
 
+# enable_service UNIT [report]: enable UNIT at boot if it is not (saying so); with `report`,
+# also say when it already was.
+enable_service() {
+    if ! systemctl is-enabled --quiet "$1"; then
+        systemctl enable --quiet "$1"
+        log "changed: enabled $1"
+    elif [[ "${2:-}" == report ]]; then
+        log "ok: $1 already enabled"
+    fi
+}
+
 # run_steps STEP...: run every step in order; with KVMK8S_ONLY=STEP (test hook) run only that one.
 run_steps() {
     local step
