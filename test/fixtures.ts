@@ -1,7 +1,6 @@
 /** Stack configurations for tests: the committed stack files plus the secret the CLI would add. */
-import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
+import { readStackFile } from "../tools/plan";
 import { formatIssues, resolveSite, SiteConfig, StackConfigInput } from "../stacks";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -15,13 +14,8 @@ export const TEST_PRIVATE_KEY = [
     "",
 ].join("\n");
 
-/** `kvm-k8s:*` values of a committed Pulumi.<stack>.yaml. */
-export function readStackFile(stack: string): { profile: unknown; site: unknown; sshPrivateKey: unknown } {
-    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
-    const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
-    const config = doc.config ?? {};
-    return { profile: config["kvm-k8s:profile"], site: config["kvm-k8s:site"], sshPrivateKey: config["kvm-k8s:sshPrivateKey"] };
-}
+/** `kvm-k8s:*` values of a committed Pulumi.<stack>.yaml: the plan's own reader. */
+export { readStackFile };
 
 /** A stack's config as the program sees it after `pulumi config set --secret sshPrivateKey`. */
 export function stackInput(stack: string): StackConfigInput {

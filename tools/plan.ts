@@ -18,17 +18,22 @@ const STACK_DIR = process.env.KVMK8S_STACK_DIR ?? ROOT;
 /** A stand-in for the SSH key: a plan never needs the real one, and never sees it. */
 const PLACEHOLDER_KEY = `-----BEGIN OPENSSH PRIVATE KEY-----\n${MOCK_SECRET}PLANPLACEHOLDER\n-----END OPENSSH PRIVATE KEY-----\n`;
 
-/** The stack's config as the program would read it; secrets are never decrypted here. */
-export function offlineStackInput(stack: string): StackConfigInput {
+/** The `kvm-k8s:*` values of Pulumi.<stack>.yaml, as written (secure values stay encrypted). */
+export function readStackFile(stack: string): { profile: unknown; site: unknown; sshPrivateKey: unknown } {
     const file = path.join(STACK_DIR, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
         throw new Error(`no stack file ${file}`);
     }
     const config = (YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> }).config ?? {};
-    const key = config["kvm-k8s:sshPrivateKey"];
+    return { profile: config["kvm-k8s:profile"], site: config["kvm-k8s:site"], sshPrivateKey: config["kvm-k8s:sshPrivateKey"] };
+}
+
+/** The stack's config as the program would read it; secrets are never decrypted here. */
+export function offlineStackInput(stack: string): StackConfigInput {
+    const { profile, site, sshPrivateKey: key } = readStackFile(stack);
     return {
-        profile: config["kvm-k8s:profile"],
-        site: config["kvm-k8s:site"],
+        profile,
+        site,
         // `secure:` values stay encrypted; a plain value is reported as the error it is
         sshPrivateKey: typeof key === "string" ? { value: key, secret: false } : { value: PLACEHOLDER_KEY, secret: true },
     };
