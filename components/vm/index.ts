@@ -124,7 +124,14 @@ export class VirtualMachine extends pulumi.ComponentResource {
                 vcpu: node.vcpu,
                 memory: node.memoryMiB,
                 cpu: { mode: "host-passthrough" },
-                qemuAgent: true,
+                // Off on purpose: with it, provider 0.8.1 asks the guest agent for addresses right
+                // after starting the domain and fails the create while the agent is not yet up
+                // ("Guest agent is not responding", dmacvicar/terraform-provider-libvirt#1050).
+                // Addresses here are static; nothing needs the agent to answer.
+                qemuAgent: false,
+                // Explicit: the provider's default is SPICE, which RHEL 9-family QEMU rejects (#961).
+                // VNC on the hypervisor's loopback only; reach it with an SSH tunnel.
+                graphics: { type: "vnc", listenType: "address", listenAddress: "127.0.0.1", autoport: true },
                 autostart: true,
                 running: true,
                 disks: [{ volumeId: this.rootVolume.id }],
