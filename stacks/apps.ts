@@ -62,7 +62,62 @@ export function checkApps(apps: AppsInput): ConfigIssue[] {
             message: `${storage.join(" and ")} would both install a default StorageClass; keep one (set enabled: false on the other)`,
         });
     }
+    for (const [key, release] of enabled) {
+        for (const at of externalIpPaths(release.values)) {
+            issues.push({
+                path: `${path(key, "values")}.${at}`,
+                message:
+                    "no node answers for a Service's externalIPs here: nothing announces them (no kube-vip services, no BGP), so traffic to them goes nowhere; remove them and expose the Service as type NodePort (reach it on any node's address), or put a load balancer in front",
+            });
+        }
+    }
     return issues;
+}
+
+/**
+ * Where `values` sets a non-empty `externalIPs` list (Helm charts pass it to a Service), as
+ * dotted paths relative to the values, e.g. `service.externalIPs`.
+ */
+export function externalIpPaths(values: unknown, at = ""): string[] {
+    if (Array.isArray(values)) {
+        return values.flatMap((v, i) => externalIpPaths(v, `${at}[${i}]`));
+    }
+    if (typeof values !== "object" || values === null) {
+        return [];
+    }
+    return Object.entries(values).flatMap(([key, value]) => {
+        const here = at === "" ? key : `${at}.${key}`;
+        if (key === "externalIPs" && Array.isArray(value) && value.length > 0) {
+            return [here];
+        }
+        return externalIpPaths(value, here);
+    });
+}
+
+/**
+ * Charts whose volumes the kubelet mounts over NFS on the node itself, so every node needs the
+ * NFS client (`mount.nfs`, Debian's nfs-common): the NFS subdir provisioner hands out `nfs`
+ * PersistentVolumes and mounts the export into its own pod the same way. (csi-driver-nfs
+ * is not listed: its node plugin mounts from inside its container.)
+ */
+const NFS_CLIENT_CHARTS = ["nfs-subdir-external-provisioner"];
+
+/** The chart's name: `name` of a repository chart, the last path element of an OCI reference or archive. */
+function chartName(release: ReleaseInput): string {
+    const { chart } = release;
+    if ("name" in chart) {
+        return chart.name;
+    }
+    const last = ("oci" in chart ? chart.oci : chart.path).split("/").pop() ?? "";
+    return last.replace(/-v?\d+\.\d+\.\d+.*\.tgz$/, "").replace(/\.tgz$/, "");
+}
+
+/**
+ * An enabled release whose volumes are mounted over NFS by the nodes: the platform's
+ * `nfs-storage`, or any release of a chart in NFS_CLIENT_CHARTS (whatever its key).
+ */
+export function needsNfsClient(apps: AppsInput): boolean {
+    return Object.entries(apps.releases).some(([key, r]) => r.enabled && (key === "nfs-storage" || NFS_CLIENT_CHARTS.includes(chartName(r))));
 }
 
 /** Each cycle among enabled releases, once, starting at its smallest key. */

@@ -3,6 +3,7 @@
  * site; the stack's `kvm-k8s:site` overrides only what differs (objects merge key by key,
  * lists and scalars replace, null removes), so a new site is one short YAML file.
  */
+import { REGISTRY_PLACEHOLDER } from "./airgap";
 import { ClusterInput, ProfileName, ReleaseInput, SiteInput, SizeInput } from "./schema";
 
 type Role = "director" | "master" | "worker";
@@ -61,7 +62,7 @@ export const platformReleases = {
         chart: { repo: "https://kubernetes.github.io/ingress-nginx", name: "ingress-nginx" },
         version: "4.11.3",
         namespace: "ingress-nginx",
-        // no cloud load balancer here: NodePorts, plus externalIPs where a site has them
+        // no cloud load balancer and nothing announcing externalIPs here: NodePorts
         values: { controller: { service: { type: "NodePort" } } },
     }),
     "cert-manager": release({
@@ -97,6 +98,16 @@ export const platformReleases = {
     }),
 };
 
+/**
+ * The same releases with their charts taken from the director registry
+ * (`oci://registry.<domain>:<port>/charts/<chart name>`), for air-gapped sites.
+ */
+function fromSiteRegistry(releases: Record<string, ReleaseInput>): Record<string, ReleaseInput> {
+    return Object.fromEntries(
+        Object.entries(releases).map(([key, r]) => [key, "name" in r.chart ? { ...r, chart: { oci: `oci://${REGISTRY_PLACEHOLDER}/charts/${r.chart.name}` } } : r]),
+    );
+}
+
 const debianCloudImage = "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2";
 
 /** One hypervisor, one master, one worker, small sizes: a laptop or lab box. */
@@ -119,9 +130,10 @@ const dev: Profile = {
         ],
         nodeNetwork: "internal",
         storagePool: { name: "default", create: false },
+        // downloaded by the libvirt provider where Pulumi runs, uploaded once per hypervisor
         images: {
-            director: { source: debianCloudImage },
-            node: { source: debianCloudImage },
+            director: { url: debianCloudImage },
+            node: { url: debianCloudImage },
         },
         access: { user: "kvmk8s", publicKey: "" },
         sizes: {
@@ -162,8 +174,10 @@ function referenceAddresses(host: number): Record<string, string> {
 
 /**
  * The reference site: a director, three masters on svc-1..3, three workers on svc-4..6,
- * three bridged networks (internal, services, storage). Images are pre-staged on each
- * hypervisor so an air-gapped site needs no download.
+ * three bridged networks (internal, services, storage). Air-gapped: base images are volumes
+ * already on each hypervisor; Debian and Kubernetes packages, the Calico manifest and Helm
+ * come from the site's mirror host (10.10.0.1, also its gateway, DNS and NTP); charts and
+ * images from the director registry.
  */
 const prod: Profile = {
     rules: {
@@ -186,9 +200,11 @@ const prod: Profile = {
         ],
         nodeNetwork: "internal",
         storagePool: { name: "kvm-k8s", create: true, path: "/var/lib/libvirt/images/kvm-k8s" },
+        // staged by hand on every hypervisor in libvirt's `default` pool (/var/lib/libvirt/images):
+        // used by name, nothing crosses the connection
         images: {
-            director: { source: "/var/lib/libvirt/images/debian-12-genericcloud-amd64.qcow2" },
-            node: { source: "/var/lib/libvirt/images/debian-12-genericcloud-amd64.qcow2" },
+            director: { volume: "debian-12-genericcloud-amd64.qcow2", pool: "default" },
+            node: { volume: "debian-12-genericcloud-amd64.qcow2", pool: "default" },
         },
         access: { user: "kvmk8s", publicKey: "" },
         sizes: {
@@ -213,18 +229,17 @@ const prod: Profile = {
             // the site's own time source: reference sites have no route to public NTP
             ntpServers: ["10.10.0.1"],
             airGapped: true,
+            // the site's mirror host: nothing below is fetched from the internet
+            debianMirror: { url: "http://10.10.0.1/debian", security: "http://10.10.0.1/debian-security" },
+            aptRepository: "http://10.10.0.1/kubernetes/core:/stable:/v{minor}/deb/",
+            calico: { operatorManifest: "http://10.10.0.1/kvm-k8s/tigera-operator-v3.29.1.yaml" },
+            helm: { version: "v3.16.3", url: "http://10.10.0.1/kvm-k8s/helm-v3.16.3-linux-amd64.tar.gz" },
             registry: {
                 port: 5000,
                 user: "kvmk8s",
-                // what kubeadm 1.31.4, kube-vip and Calico 3.29.1 pull; copied in by the director
+                // what kube-vip and Calico 3.29.1 pull; kubeadm's images are derived from
+                // kubernetesVersion (stacks/kubeadm-images.ts) and copied in as well
                 mirrorImages: [
-                    "registry.k8s.io/kube-apiserver:v1.31.4",
-                    "registry.k8s.io/kube-controller-manager:v1.31.4",
-                    "registry.k8s.io/kube-scheduler:v1.31.4",
-                    "registry.k8s.io/kube-proxy:v1.31.4",
-                    "registry.k8s.io/coredns/coredns:v1.11.3",
-                    "registry.k8s.io/pause:3.10",
-                    "registry.k8s.io/etcd:3.5.15-0",
                     "ghcr.io/kube-vip/kube-vip:v0.8.9",
                     "quay.io/tigera/operator:v1.36.2",
                     "docker.io/calico/cni:v3.29.1",
@@ -243,22 +258,24 @@ const prod: Profile = {
                 evictionHard: { "memory.available": "500Mi", "nodefs.available": "10%", "imagefs.available": "15%" },
             },
         },
+        // air-gapped: every chart from the director registry (pushed there with `helm push`)
         apps: {
-            releases: {
+            releases: fromSiteRegistry({
                 ...platformReleases,
                 // local disks are for the nodes; volumes live on the storage network's NFS
                 "local-path": { ...platformReleases["local-path"], enabled: false },
                 // Consul servers keep their raft data on persistent volumes
                 consul: { ...platformReleases.consul, dependsOn: ["nfs-storage"] },
-                // the reference deployment's IoT platform: an MQTT broker behind the services network
+                // the reference deployment's IoT platform: an MQTT broker. Nothing here announces
+                // a Service's externalIPs, so it listens on a fixed NodePort of every node.
                 "iot-broker": release({
                     chart: { repo: "https://repos.emqx.io/charts", name: "emqx" },
                     version: "5.8.3",
                     namespace: "iot",
-                    values: { replicaCount: 3, service: { type: "ClusterIP", externalIPs: ["10.20.0.60"] } },
+                    values: { replicaCount: 3, service: { type: "NodePort", nodePorts: { mqtt: 31883 } } },
                     dependsOn: ["nfs-storage", "ingress-nginx"],
                 }),
-            },
+            }),
         },
     },
 };
@@ -271,16 +288,18 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * Keys whose objects replace rather than merge: a release's `chart` is one of three shapes,
- * and merging `{oci}` into a profile's `{repo, name}` would make it none of them.
+ * and merging `{oci}` into a profile's `{repo, name}` would make it none of them. Under
+ * `images` the same holds for each image (`{url}`, `{file}` or `{volume, pool?}`).
  */
 const REPLACED_WHOLE = new Set(["chart"]);
+const CHILDREN_REPLACED_WHOLE = new Set(["images"]);
 
 /**
  * Overlay `override` on `base`: objects merge key by key, anything else (lists included)
  * replaces, and `null` removes the key. Lists replace so that removing a worker is removing
  * its entry.
  */
-export function overlay(base: unknown, override: unknown): unknown {
+export function overlay(base: unknown, override: unknown, wholeChildren = false): unknown {
     if (override === undefined) {
         return base;
     }
@@ -292,7 +311,7 @@ export function overlay(base: unknown, override: unknown): unknown {
         if (value === null) {
             delete merged[key];
         } else {
-            merged[key] = REPLACED_WHOLE.has(key) ? value : overlay(base[key], value);
+            merged[key] = wholeChildren || REPLACED_WHOLE.has(key) ? value : overlay(base[key], value, CHILDREN_REPLACED_WHOLE.has(key));
         }
     }
     return merged;

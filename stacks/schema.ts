@@ -84,15 +84,28 @@ export const networkSchema = z.strictObject({
     dns: z.array(ipv4).default([]),
 });
 
-export const imageSchema = z.strictObject({
-    /**
-     * Where the hypervisor gets the base qcow2: an http(s) URL or an absolute path on the
-     * hypervisor. Changing it replaces the base volume and every VM cloned from it.
-     */
-    source: z.string().regex(/^(https?:\/\/\S+|\/\S+)$/, {
-        error: "must be an http(s) URL or an absolute path on the hypervisor, e.g. '/var/lib/libvirt/images/debian-12.qcow2'",
-    }),
-});
+/**
+ * Where a base image comes from; exactly one of three. Changing it replaces every VM cloned
+ * from it (they are rebuilt one per `pulumi up`, see rollout.ts).
+ * - `{url}`: an http(s) URL the libvirt provider downloads (on the machine running Pulumi)
+ *   and uploads into each hypervisor's pool, as a base volume the program owns;
+ * - `{file}`: an absolute path of a qcow2 on the machine running Pulumi, uploaded once per
+ *   hypervisor that runs a VM of this image, as a base volume the program owns;
+ * - `{volume, pool?}`: a volume that already exists on every hypervisor that needs it, in
+ *   `pool` (default: the site's `storagePool`); used by name, nothing uploaded, no base volume
+ *   created or deleted by the program.
+ */
+export const imageSchema = z.union(
+    [
+        z.strictObject({ url: z.string().regex(/^https?:\/\/\S+$/, { error: "must be an http(s) URL, e.g. 'https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2'" }) }),
+        z.strictObject({ file: z.string().regex(/^\/\S+$/, { error: "must be an absolute path on the machine running Pulumi, e.g. '/srv/images/debian-12-genericcloud-amd64.qcow2'" }) }),
+        z.strictObject({
+            volume: z.string().regex(/^[A-Za-z0-9_.+-]+$/, { error: "must be a libvirt volume name, e.g. 'debian-12-genericcloud-amd64.qcow2'" }),
+            pool: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: "must be a libvirt pool name, e.g. 'default'" }).optional(),
+        }),
+    ],
+    { error: "must be one of {url} (downloaded by the libvirt provider), {file} (a qcow2 on the machine running Pulumi, uploaded) or {volume, pool?} (already on the hypervisor)" },
+);
 
 export const storagePoolSchema = z.strictObject({
     /** libvirt storage pool that holds base images, root disks and cloud-init disks. */
@@ -141,17 +154,34 @@ export const clusterSchema = z.strictObject({
     certSANs: z.array(z.string().min(1)),
     /** NTP servers for chrony on every node; the distribution's pool is turned off. */
     ntpServers: z.array(z.string().min(1)).min(1, { error: "list at least one NTP server" }),
+    /**
+     * Debian mirror for the apt sources of every VM (director and nodes): `url` serves the
+     * release and its updates, `security` its security suite. Unset: the image's own sources
+     * (deb.debian.org). Required on air-gapped sites, on a host of the site.
+     */
+    debianMirror: z
+        .strictObject({
+            url: z.string().regex(/^https?:\/\/\S+$/, { error: "must be an http(s) URL of a Debian mirror, e.g. 'http://10.10.0.1/debian'" }),
+            security: z.string().regex(/^https?:\/\/\S+$/, { error: "must be an http(s) URL of a Debian security mirror, e.g. 'http://10.10.0.1/debian-security'" }).optional(),
+        })
+        .optional(),
     /** Kubernetes apt repository; `{minor}` becomes e.g. `1.31`. A mirror for air-gapped sites. */
     aptRepository: z.string().regex(/^https?:\/\/\S+$/, { error: "must be an http(s) URL, e.g. 'https://pkgs.k8s.io/core:/stable:/v{minor}/deb/'" }),
     /**
-     * Nodes pull every image through the director registry, and kubeadm's images come from
-     * it (imageRepository). The registry is filled with `registry.mirrorImages`.
+     * Nothing is fetched from the internet: nodes pull every image through the director
+     * registry, and kubeadm's images come from it (imageRepository); the director fills it
+     * with kubeadm's images for `kubernetesVersion` and `registry.mirrorImages`. Every other
+     * source (Debian and Kubernetes apt, Calico manifest, Helm, charts) must be on the site
+     * (validate.ts says which hosts count).
      */
     airGapped: z.boolean({ error: "must be true or false" }),
     registry: z.strictObject({
         port: z.int().min(1).max(65535),
         user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "must be a user name, e.g. 'kvmk8s'" }),
-        /** Images the director copies into its registry (skopeo), e.g. `registry.k8s.io/pause:3.10`. */
+        /**
+         * Images the director copies into its registry (skopeo) besides kubeadm's, which are
+         * derived from `kubernetesVersion` (stacks/kubeadm-images.ts), e.g. kube-vip's.
+         */
         mirrorImages: z.array(z.string().regex(/^[a-z0-9.-]+(:\d+)?\/[^\s:@]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, { error: "must be a full image reference with registry and tag, e.g. 'registry.k8s.io/pause:3.10'" })),
     }),
     /** Kubelet reservations so pods cannot starve what else runs on the VM. */
@@ -162,12 +192,13 @@ export const clusterSchema = z.strictObject({
     }),
     kubeVip: z.strictObject({ image: z.string().min(1) }),
     calico: z.strictObject({
-        /** URL or absolute path (on the director) of the tigera-operator manifest. */
-        operatorManifest: z.string().regex(/^(https?:\/\/|\/)\S+$/, { error: "must be an http(s) URL or an absolute path on the director" }),
+        /** tigera-operator.yaml: an http(s) URL the director fetches, or an absolute path of a file staged on the director. */
+        operatorManifest: z.string().regex(/^(https?:\/\/|\/)\S+$/, { error: "must be an http(s) URL or an absolute path on the director, e.g. '/srv/kvm-k8s/tigera-operator-v3.29.1.yaml'" }),
     }),
     helm: z.strictObject({
         version: z.string().regex(/^v\d+\.\d+\.\d+$/, { error: "must be a Helm release tag, e.g. 'v3.16.3'" }),
-        url: z.string().regex(/^https?:\/\/\S+$/, { error: "must be an http(s) URL of the Helm tarball" }),
+        /** The release tarball: an http(s) URL the director downloads (with `<url>.sha256sum` when served), or an absolute path of a file staged on the director. */
+        url: z.string().regex(/^(https?:\/\/|\/)\S+$/, { error: "must be an http(s) URL or an absolute path on the director of the Helm tarball, e.g. 'https://get.helm.sh/helm-v3.16.3-linux-amd64.tar.gz'" }),
     }),
     /** Bump to take an etcd snapshot to the director (/var/backups/kvm-k8s); 0 takes none. */
     etcdSnapshot: z.int({ error: "must be a whole number; bump it by one to take a snapshot" }).nonnegative({ error: "must be 0 or more" }),

@@ -57,7 +57,28 @@ export interface ClusterConfig extends Omit<ClusterInput, "endpoint" | "aptRepos
         host: string;
         /** The director's node-network address. */
         address: string;
+        /**
+         * Everything the director copies in: on air-gapped sites kubeadm's images for
+         * `kubernetesVersion` (derived, stacks/kubeadm-images.ts) first, then `mirrorImages`.
+         */
+        mirrorImages: string[];
     };
+    /** containerd's sandbox image: the pause image kubeadm expects for this version. */
+    sandboxImage: string;
+    /** Extra Debian packages every node needs, e.g. `nfs-common` when an NFS-backed release is enabled. */
+    nodePackages: string[];
+}
+
+/** A base image, resolved (see `imageSchema` for the three kinds). */
+export interface ImageSpec {
+    /**
+     * For a base volume the program owns, what the libvirt provider reads: an http(s) URL it
+     * downloads, or a path on the machine running Pulumi it uploads. For an `existing` volume,
+     * `volume:<pool>/<name>`: only its identity in the nodes' rebuild fingerprints.
+     */
+    source: string;
+    /** A volume already on the hypervisor: root volumes are cloned from it by name, nothing is uploaded. */
+    existing?: { name: string; pool: string };
 }
 
 export interface SiteConfig {
@@ -68,7 +89,7 @@ export interface SiteConfig {
     networks: NetworkInput[];
     nodeNetwork: string;
     storagePool: { name: string; create: boolean; path?: string };
-    images: Record<string, { source: string }>;
+    images: Record<string, ImageSpec>;
     access: {
         user: string;
         publicKey: string;

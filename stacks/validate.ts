@@ -20,8 +20,10 @@ import {
     siteSchema,
     SiteInput,
 } from "./schema";
-import { checkApps, installOrder } from "./apps";
-import { ClusterConfig, NicSpec, NodeSpec, Role, SiteConfig } from "./types";
+import { checkApps, installOrder, needsNfsClient } from "./apps";
+import { checkAirGapped, REGISTRY_PLACEHOLDER } from "./airgap";
+import { kubeadmImages, sandboxImage } from "./kubeadm-images";
+import { ClusterConfig, ImageSpec, NicSpec, NodeSpec, Role, SiteConfig } from "./types";
 
 export const CONFIG_NAMESPACE = "kvm-k8s";
 
@@ -426,8 +428,12 @@ function resolveCluster(site: SiteInput): ClusterConfig {
     const { cluster } = site;
     const minor = Number(cluster.kubernetesVersion.split(".")[1]);
     const firstMaster = site.masters[0];
+    // validation refused an air-gapped version without kubeadm images in the table
+    const derived = cluster.airGapped ? (kubeadmImages(cluster.kubernetesVersion) ?? []) : [];
     return {
         ...cluster,
+        sandboxImage: sandboxImage(cluster.kubernetesVersion),
+        nodePackages: needsNfsClient(site.apps) ? ["nfs-common"] : [],
         minor,
         endpoint: {
             host: cluster.endpoint.vip ?? firstMaster.addresses[site.nodeNetwork],
@@ -435,8 +441,37 @@ function resolveCluster(site: SiteInput): ClusterConfig {
             ...(cluster.endpoint.vip !== undefined ? { vip: cluster.endpoint.vip, network: cluster.endpoint.network } : {}),
         },
         aptRepository: cluster.aptRepository.split("{minor}").join(`1.${minor}`),
-        registry: { ...cluster.registry, host: `registry.${site.domain}`, address: site.director.addresses[site.nodeNetwork] },
+        registry: {
+            ...cluster.registry,
+            host: `registry.${site.domain}`,
+            address: site.director.addresses[site.nodeNetwork],
+            mirrorImages: [...new Set([...derived, ...cluster.registry.mirrorImages])],
+        },
     };
+}
+
+function resolveImage(site: SiteInput, image: SiteInput["images"][string]): ImageSpec {
+    if ("url" in image) {
+        return { source: image.url };
+    }
+    if ("file" in image) {
+        return { source: image.file };
+    }
+    const pool = image.pool ?? site.storagePool.name;
+    return { source: `volume:${pool}/${image.volume}`, existing: { name: image.volume, pool } };
+}
+
+/** Releases with `{registry}` in their chart reference pointing at the director registry. */
+function resolveReleases(site: SiteInput): SiteInput["apps"]["releases"] {
+    const registry = `registry.${site.domain}:${site.cluster.registry.port}`;
+    const fill = (s: string): string => s.split(REGISTRY_PLACEHOLDER).join(registry);
+    return Object.fromEntries(
+        Object.entries(site.apps.releases).map(([key, release]) => {
+            const { chart } = release;
+            const resolved = "oci" in chart ? { oci: fill(chart.oci) } : "repo" in chart ? { ...chart, repo: fill(chart.repo) } : chart;
+            return [key, { ...release, chart: resolved }];
+        }),
+    );
 }
 
 function checkPrivateKey(key: StackConfigInput["sshPrivateKey"], issues: ConfigIssue[]): void {
@@ -519,6 +554,10 @@ export function resolveSite(input: StackConfigInput): ResolveResult {
     if (parts.site.apps !== undefined) {
         issues.push(...checkApps(parts.site.apps));
     }
+    if (parts.site.cluster !== undefined) {
+        const scope = { domain: parts.site.domain ?? "", cidrs: parts.networks.map((n) => n.cidr) };
+        issues.push(...checkAirGapped(parts.site.cluster, parts.site.apps, scope));
+    }
     checkPrivateKey(input.sshPrivateKey, issues);
 
     if (issues.length > 0 || !parsed.success) {
@@ -535,7 +574,7 @@ export function resolveSite(input: StackConfigInput): ResolveResult {
             networks: site.networks,
             nodeNetwork: site.nodeNetwork,
             storagePool: site.storagePool,
-            images: site.images,
+            images: Object.fromEntries(Object.entries(site.images).map(([name, image]) => [name, resolveImage(site, image)])),
             access: {
                 user: site.access.user,
                 publicKey: site.access.publicKey,
@@ -545,7 +584,7 @@ export function resolveSite(input: StackConfigInput): ResolveResult {
             masters: site.masters.map((n) => resolveNode(site, "master", n)),
             workers: site.workers.map((n) => resolveNode(site, "worker", n)),
             cluster: resolveCluster(site),
-            apps: { releases: site.apps.releases, order: installOrder(site.apps) },
+            apps: { releases: resolveReleases(site), order: installOrder(site.apps) },
         },
     };
 }

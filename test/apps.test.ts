@@ -78,11 +78,70 @@ describe("app stack", () => {
             const site = resolveOrThrow(
                 withApps("prod", (r) => {
                     r.consul = { enabled: false };
-                    r["ingress-nginx"] = { values: { controller: { service: { externalIPs: ["10.20.0.50"] } } } };
+                    r["ingress-nginx"] = { values: { controller: { service: { nodePorts: { http: 30080 } } } } };
                 }),
             );
             assert.ok(!site.apps.order.includes("consul"));
-            assert.deepStrictEqual(site.apps.releases["ingress-nginx"].values, { controller: { service: { type: "NodePort", externalIPs: ["10.20.0.50"] } } });
+            assert.deepStrictEqual(site.apps.releases["ingress-nginx"].values, { controller: { service: { type: "NodePort", nodePorts: { http: 30080 } } } });
+        });
+
+        it("a Service's externalIPs in any release's values are refused: nothing announces them", () => {
+            const issues = issuesOf(
+                withApps("prod", (r) => {
+                    r["ingress-nginx"] = { values: { controller: { service: { externalIPs: ["10.20.0.50"] } } } };
+                    r["iot-broker"] = { values: { listeners: [{ service: { externalIPs: ["10.20.0.60"] } }] } };
+                }),
+            );
+            assertIssue(issues, "kvm-k8s:site.apps.releases.ingress-nginx.values.controller.service.externalIPs", "expose the Service as type NodePort");
+            assertIssue(issues, "kvm-k8s:site.apps.releases.iot-broker.values.listeners[0].service.externalIPs", "nothing announces them");
+            // an empty list announces nothing and is left alone, as is a disabled release
+            resolveOrThrow(withApps("prod", (r) => (r.consul = { values: { ui: { service: { externalIPs: [] } } } })));
+            resolveOrThrow(withApps("prod", (r) => (r.consul = { enabled: false, values: { ui: { service: { externalIPs: ["10.20.0.61"] } } } })));
+        });
+
+        it("prod's IoT broker listens on a fixed NodePort of every node, with no external IP", () => {
+            const iot = stackSite("prod").apps.releases["iot-broker"];
+            assert.deepStrictEqual(iot.values, { replicaCount: 3, service: { type: "NodePort", nodePorts: { mqtt: 31883 } } });
+        });
+    });
+
+    describe("air-gapped sites take charts only from the site", () => {
+        const airGapped = (edit: (releases: Site) => void): StackConfigInput => withApps("prod", edit);
+
+        it("a public chart repository or OCI registry is a config error naming the release and the fix, all at once", () => {
+            const issues = issuesOf(
+                airGapped((r) => {
+                    r.grafana = custom({ chart: { repo: "https://grafana.github.io/helm-charts", name: "grafana" } });
+                    r.tool = custom({ chart: { oci: "oci://ghcr.io/org/charts/tool" }, namespace: "tool" });
+                }),
+            );
+            assertIssue(issues, "kvm-k8s:site.apps.releases.grafana.chart.repo", "use chart: {oci: 'oci://{registry}/charts/grafana'}");
+            assertIssue(issues, "kvm-k8s:site.apps.releases.tool.chart.oci", "cluster.airGapped is true");
+        });
+
+        it("the director registry, a site host, a local archive or a disabled release pass", () => {
+            const site = resolveOrThrow(
+                airGapped((r) => {
+                    r.a = custom({ chart: { oci: "oci://{registry}/charts/a" }, namespace: "a" });
+                    r.b = custom({ chart: { repo: "http://10.10.0.1/charts", name: "b" }, namespace: "b" });
+                    r.c = custom({ chart: { repo: "https://charts.site1.kvm-k8s.internal", name: "c" }, namespace: "c" });
+                    r.d = custom({ chart: { path: "charts/d-1.0.0.tgz" }, namespace: "d" });
+                    r.e = custom({ enabled: false, chart: { repo: "https://charts.example.com", name: "e" } });
+                }),
+            );
+            // `{registry}` is the director registry's name and port
+            assert.deepStrictEqual(site.apps.releases.a.chart, { oci: "oci://registry.site1.kvm-k8s.internal:5000/charts/a" });
+        });
+
+        it("a public repository is fine on a connected site", () => {
+            resolveOrThrow(withApps("dev", (r) => (r.grafana = custom({ chart: { repo: "https://grafana.github.io/helm-charts", name: "grafana" } }))));
+        });
+
+        it("prod's platform charts all come from the director registry", () => {
+            const site = stackSite("prod");
+            for (const key of site.apps.order) {
+                assert.match(String((site.apps.releases[key].chart as { oci?: string }).oci), /^oci:\/\/registry\.site1\.kvm-k8s\.internal:5000\/charts\//, key);
+            }
         });
     });
 
@@ -157,7 +216,7 @@ describe("app stack", () => {
             assert.ok(iot.dependencies.includes(release("nfs-storage").urn));
             assert.ok(iot.dependencies.includes(release("ingress-nginx").urn));
             assert.ok(iot.dependencies.includes(rec.named("site1-apps-ns-iot").urn));
-            assert.deepStrictEqual(iot.inputs.values, { replicaCount: 3, service: { type: "ClusterIP", externalIPs: ["10.20.0.60"] } });
+            assert.deepStrictEqual(iot.inputs.values, { replicaCount: 3, service: { type: "NodePort", nodePorts: { mqtt: 31883 } } });
             assert.strictEqual(rec.all.filter((r) => r.name === "site1-apps-ns-kube-system").length, 0, "kube-system is never created");
         });
 
@@ -211,10 +270,10 @@ describe("app stack", () => {
             });
         });
 
-        it("charts: repositories and OCI references move to the registry on air-gapped sites, local archives stay", () => {
+        it("charts: taken as configured (validation keeps an air-gapped site's on the site), never silently moved", () => {
             const base = { enabled: true, version: "1.0.0", namespace: "x", values: {}, dependsOn: [], timeoutSeconds: 1, wait: true };
-            assert.deepStrictEqual(chartSource({ ...base, chart: { repo: "https://c.example", name: "app" } }, prod.cluster), { chart: `oci://${registry}/charts/app` });
-            assert.deepStrictEqual(chartSource({ ...base, chart: { oci: "oci://ghcr.io/org/charts/app" } }, prod.cluster), { chart: `oci://${registry}/charts/app` });
+            assert.deepStrictEqual(chartSource({ ...base, chart: { repo: "http://10.10.0.1/charts", name: "app" } }, prod.cluster), { chart: "app", repo: "http://10.10.0.1/charts" });
+            assert.deepStrictEqual(chartSource({ ...base, chart: { oci: `oci://${registry}/charts/app` } }, prod.cluster), { chart: `oci://${registry}/charts/app` });
             assert.deepStrictEqual(chartSource({ ...base, chart: { path: "charts/app-1.0.0.tgz" } }, prod.cluster), { chart: "charts/app-1.0.0.tgz" });
             assert.deepStrictEqual(chartSource({ ...base, chart: { repo: "https://c.example", name: "app" } }, dev.cluster), { chart: "app", repo: "https://c.example" });
             const values = { image: { repository: "docker.io/x/y" } };

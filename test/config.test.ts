@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigIssue, loadSiteConfig, resolveSite, StackConfigInput } from "../stacks";
-import { PRIVATE_KEY_MARKER, readStackFile, ROOT, stackInput, stackSite, TEST_PRIVATE_KEY } from "./fixtures";
+import { PRIVATE_KEY_MARKER, readStackFile, resolveOrThrow, ROOT, stackInput, stackSite, TEST_PRIVATE_KEY } from "./fixtures";
 
 type Site = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -14,6 +14,14 @@ function issuesFor(stack: string, edit: (site: Site, input: StackConfigInput) =>
     const result = resolveSite(input);
     assert.ok(!result.ok, "expected the configuration to be rejected");
     return result.issues;
+}
+
+/** `stack`'s input with `edit` applied to its site overrides. */
+function withSite(stack: string, edit: (site: Site) => void): StackConfigInput {
+    const input = stackInput(stack);
+    input.site = input.site ?? {};
+    edit(input.site as Site);
+    return input;
 }
 
 function assertIssue(issues: ConfigIssue[], path: string, fragment: string | RegExp): void {
@@ -307,5 +315,126 @@ describe("site configuration", () => {
             assert.match(run.stderr, /kvm-k8s:sshPrivateKey: is stored in plain text/);
             assert.ok(!run.stderr.includes(PRIVATE_KEY_MARKER) && !run.stdout.includes(PRIVATE_KEY_MARKER));
         });
+    });
+});
+
+describe("base images: a URL, a file where Pulumi runs, or a volume already on the hypervisor", () => {
+    it("each kind resolves to what the hypervisor needs; an existing volume's pool defaults to the site's", () => {
+        const site = resolveOrThrow(
+            withSite("dev", (s) => {
+                s.images = { director: { url: "https://images.example/d.qcow2" }, node: { file: "/srv/images/n.qcow2" }, old: { volume: "base.qcow2" } };
+            }),
+        );
+        assert.deepStrictEqual(site.images.director, { source: "https://images.example/d.qcow2" });
+        assert.deepStrictEqual(site.images.node, { source: "/srv/images/n.qcow2" });
+        assert.deepStrictEqual(site.images.old, { source: "volume:default/base.qcow2", existing: { name: "base.qcow2", pool: "default" } });
+    });
+
+    it("prod uses a volume staged in each hypervisor's default pool: nothing is read where Pulumi runs", () => {
+        const site = stackSite("prod");
+        for (const name of ["director", "node"]) {
+            assert.deepStrictEqual(site.images[name].existing, { name: "debian-12-genericcloud-amd64.qcow2", pool: "default" }, name);
+        }
+    });
+
+    it("the old `source`, two kinds at once, or a relative file are refused with the three kinds named", () => {
+        const issues = issuesFor("dev", (s) => {
+            s.images = {
+                director: { source: "/var/lib/libvirt/images/d.qcow2" },
+                node: { url: "https://images.example/n.qcow2", volume: "n.qcow2" },
+                extra: { file: "images/x.qcow2" },
+            };
+        });
+        for (const name of ["director", "node"]) {
+            assertIssue(issues, `kvm-k8s:site.images.${name}`, "must be one of {url} (downloaded by the libvirt provider), {file} (a qcow2 on the machine running Pulumi, uploaded) or {volume, pool?} (already on the hypervisor)");
+        }
+        assertIssue(issues, "kvm-k8s:site.images.extra.file", "must be an absolute path on the machine running Pulumi");
+    });
+});
+
+describe("air-gapped sites need nothing from the internet", () => {
+    const prodWith = (cluster: Site) => withSite("prod", (s) => (s.cluster = cluster));
+
+    it("prod, as profiled, is air-gapped and valid: every source is a site host", () => {
+        const { cluster } = stackSite("prod");
+        assert.strictEqual(cluster.airGapped, true);
+        assert.deepStrictEqual(cluster.debianMirror, { url: "http://10.10.0.1/debian", security: "http://10.10.0.1/debian-security" });
+        assert.strictEqual(cluster.aptRepository, "http://10.10.0.1/kubernetes/core:/stable:/v1.31/deb/");
+    });
+
+    it("every public source is reported at once, each with its path and the fix", () => {
+        const issues = issuesFor("prod", (s) => {
+            s.cluster = {
+                debianMirror: null,
+                aptRepository: "https://pkgs.k8s.io/core:/stable:/v{minor}/deb/",
+                calico: { operatorManifest: "https://raw.githubusercontent.com/projectcalico/calico/v3.29.1/manifests/tigera-operator.yaml" },
+                helm: { url: "https://get.helm.sh/helm-v3.16.3-linux-amd64.tar.gz" },
+            };
+        });
+        assertIssue(issues, "kvm-k8s:site.cluster.debianMirror", "set {url, security} to the site's Debian mirror");
+        assertIssue(issues, "kvm-k8s:site.cluster.aptRepository", "mirror pkgs.k8s.io on the site");
+        assertIssue(issues, "kvm-k8s:site.cluster.calico.operatorManifest", "stage it on the director and give its absolute path");
+        assertIssue(issues, "kvm-k8s:site.cluster.helm.url", "is off the site and cluster.airGapped is true");
+        assert.ok(issues.every((i) => !/\n|\bat .+:\d+:\d+\)/.test(i.message)), "no stack traces");
+    });
+
+    it("an address outside the site's networks is off the site; its names and staged paths are on it", () => {
+        const issues = issuesFor("prod", (s) => (s.cluster = { debianMirror: { url: "http://192.0.2.1/debian", security: "http://mirror.example.org/debian-security" } }));
+        assertIssue(issues, "kvm-k8s:site.cluster.debianMirror.url", "a host of the site is an address in 10.10.0.0/24, 10.20.0.0/24, 10.30.0.0/24 or a name under site1.kvm-k8s.internal");
+        assertIssue(issues, "kvm-k8s:site.cluster.debianMirror.security", "off the site");
+        resolveOrThrow(
+            prodWith({
+                debianMirror: { url: "http://mirror.site1.kvm-k8s.internal/debian", security: "http://10.30.0.2/debian-security" },
+                calico: { operatorManifest: "/srv/kvm-k8s/tigera-operator.yaml" },
+                helm: { url: "/srv/kvm-k8s/helm-v3.16.3-linux-amd64.tar.gz" },
+            }),
+        );
+    });
+
+    it("a connected site may use the public sources", () => {
+        resolveOrThrow(withSite("prod", (s) => (s.cluster = { airGapped: false, debianMirror: null, aptRepository: "https://pkgs.k8s.io/core:/stable:/v{minor}/deb/" })));
+    });
+
+    it("kubeadm's images are derived from the Kubernetes version and mirrored first", () => {
+        const { cluster } = stackSite("prod");
+        assert.deepStrictEqual(cluster.registry.mirrorImages.slice(0, 7), [
+            "registry.k8s.io/kube-apiserver:v1.31.4",
+            "registry.k8s.io/kube-controller-manager:v1.31.4",
+            "registry.k8s.io/kube-scheduler:v1.31.4",
+            "registry.k8s.io/kube-proxy:v1.31.4",
+            "registry.k8s.io/coredns/coredns:v1.11.3",
+            "registry.k8s.io/pause:3.10",
+            "registry.k8s.io/etcd:3.5.15-0",
+        ]);
+        assert.ok(cluster.registry.mirrorImages.includes("ghcr.io/kube-vip/kube-vip:v0.8.9"), "the configured images follow");
+        assert.strictEqual(cluster.sandboxImage, "registry.k8s.io/pause:3.10");
+        const next = resolveOrThrow(prodWith({ kubernetesVersion: "1.34.0" })).cluster;
+        assert.ok(next.registry.mirrorImages.includes("registry.k8s.io/etcd:3.6.4-0") && next.registry.mirrorImages.includes("registry.k8s.io/coredns/coredns:v1.12.1"));
+        assert.strictEqual(next.sandboxImage, "registry.k8s.io/pause:3.10.1");
+        // a connected site pulls what kubeadm asks for itself: nothing derived to mirror
+        assert.deepStrictEqual(stackSite("dev").cluster.registry.mirrorImages, []);
+    });
+
+    it("an air-gapped version whose kubeadm images are not in the table is refused; a connected one is not", () => {
+        const issues = issuesFor("prod", (s) => (s.cluster = { kubernetesVersion: "1.31.11" }));
+        assertIssue(issues, "kvm-k8s:site.cluster.kubernetesVersion", "the images kubeadm 1.31.11 pulls are not in stacks/kubeadm-images.ts");
+        assertIssue(issues, "kvm-k8s:site.cluster.kubernetesVersion", "1.31.4-1.31.9");
+        const connected = resolveOrThrow(withSite("dev", (s) => (s.cluster = { kubernetesVersion: "1.31.11" }))).cluster;
+        assert.strictEqual(connected.sandboxImage, "registry.k8s.io/pause:3.10");
+    });
+});
+
+describe("node packages follow the enabled releases", () => {
+    it("an NFS-backed release (nfs-storage, or the NFS subdir provisioner chart under any key) puts nfs-common on every node", () => {
+        assert.deepStrictEqual(stackSite("prod").cluster.nodePackages, ["nfs-common"]);
+        assert.deepStrictEqual(stackSite("dev").cluster.nodePackages, []);
+        const off = resolveOrThrow(withSite("prod", (s) => (s.apps = { releases: { "nfs-storage": { enabled: false }, consul: { dependsOn: [] }, "iot-broker": { dependsOn: ["ingress-nginx"] }, "local-path": { enabled: true } } })));
+        assert.deepStrictEqual(off.cluster.nodePackages, []);
+        const renamed = resolveOrThrow(
+            withSite("dev", (s) => {
+                s.apps = { releases: { "local-path": { enabled: false }, nfs: { chart: { repo: "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner/", name: "nfs-subdir-external-provisioner" }, version: "4.0.18", namespace: "nfs" } } };
+            }),
+        );
+        assert.deepStrictEqual(renamed.cluster.nodePackages, ["nfs-common"]);
     });
 });

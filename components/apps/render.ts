@@ -12,20 +12,19 @@ export interface ChartSource {
 }
 
 /**
- * Where Helm gets the chart. On air-gapped sites repository and OCI charts come from the
- * director registry (`oci://registry.<domain>:<port>/charts/<name>`); local archives stay.
+ * Where Helm gets the chart: as configured. On air-gapped sites validation has made sure it is
+ * on the site (the director registry, `oci://registry.<domain>:<port>/charts/<name>`, a site
+ * host, or a local archive), so nothing is rewritten behind the operator's back.
  */
-export function chartSource(release: ReleaseInput, cluster: ClusterConfig): ChartSource {
-    const registry = `${cluster.registry.host}:${cluster.registry.port}`;
+export function chartSource(release: ReleaseInput, _cluster?: ClusterConfig): ChartSource {
     const { chart } = release;
     if ("path" in chart) {
         return { chart: chart.path };
     }
     if ("oci" in chart) {
-        // charts are pushed to the registry's `charts/` (helm push oci://<registry>/charts)
-        return { chart: cluster.airGapped ? `oci://${registry}/charts/${chart.oci.split("/").pop()}` : chart.oci };
+        return { chart: chart.oci };
     }
-    return cluster.airGapped ? { chart: `oci://${registry}/charts/${chart.name}` } : { chart: chart.name, repo: chart.repo };
+    return { chart: chart.name, repo: chart.repo };
 }
 
 type Values = Record<string, unknown>;

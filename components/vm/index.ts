@@ -94,7 +94,7 @@ export class VirtualMachine extends pulumi.ComponentResource {
             {
                 name: `${node.hostname}-root.qcow2`,
                 pool: hypervisor.poolName,
-                baseVolumeId: hypervisor.baseImages[node.image].id,
+                ...hypervisor.baseImage(node.image),
                 format: "qcow2",
                 size: node.diskGiB * GiB,
             },
