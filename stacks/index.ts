@@ -5,6 +5,7 @@ export type { ClusterConfig, NicSpec, NodeSpec, Role, SiteConfig } from "./types
 export { formatIssues, resolveSite } from "./validate";
 export { checkOneRebuildPerUpdate, checkVersionChange } from "./rollout";
 export { installOrder, releaseNameOf } from "./apps";
+export { kubeadmImages, sandboxImage } from "./kubeadm-images";
 export type { ReleaseInput } from "./schema";
 export type { Fingerprints } from "./rollout";
 export type { ConfigIssue, StackConfigInput } from "./validate";

@@ -1,6 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { NodeSpec, SiteConfig } from "../../stacks";
+import { kubeadmImages, NodeSpec, SiteConfig } from "../../stacks";
 import { Connection, filesPayload, loadScript, scriptCommand, sshConnection, SshTarget } from "../remote";
 import { SiteSecrets } from "../secrets";
 import { VirtualMachine } from "../vm";
@@ -27,6 +27,8 @@ export function prepareDirectorEnv(site: SiteConfig, secrets: Pick<SiteSecrets, 
     return pulumi.all([registry.caCertPem, registry.certPem, registry.keyPem, registry.password, secrets.opsKey.privateKey]).apply(([ca, cert, key, password, opsKey]): Record<string, string> => ({
         KUBERNETES_VERSION: cluster.kubernetesVersion,
         KUBERNETES_APT_REPO: cluster.aptRepository,
+        DEBIAN_MIRROR: cluster.debianMirror?.url ?? "",
+        DEBIAN_SECURITY_MIRROR: cluster.debianMirror?.security ?? "",
         HELM_URL: cluster.helm.url,
         HELM_VERSION: cluster.helm.version,
         REGISTRY_HOST: cluster.registry.host,
@@ -35,6 +37,8 @@ export function prepareDirectorEnv(site: SiteConfig, secrets: Pick<SiteSecrets, 
         REGISTRY_PASSWORD: password,
         DIRECTOR_ADDRESS: site.director.address,
         MIRROR_IMAGES: cluster.registry.mirrorImages.join("\n"),
+        // the director checks these against `kubeadm config images list` (air-gapped sites)
+        KUBEADM_IMAGES: cluster.airGapped ? (kubeadmImages(cluster.kubernetesVersion) ?? []).join("\n") : "",
         KVMK8S_FILES: filesPayload([
             { path: `${REGISTRY_DIR}/config.yml`, mode: "0644", content: registryConfig(cluster) },
             { path: `${REGISTRY_DIR}/tls.crt`, mode: "0644", content: `${cert}${ca}` },

@@ -62,13 +62,17 @@ export function prepareNodeEnv(site: SiteConfig, node: NodeSpec, registry: Direc
         NTP_SERVERS: cluster.ntpServers.join(" "),
         KUBERNETES_VERSION: cluster.kubernetesVersion,
         KUBERNETES_APT_REPO: cluster.aptRepository,
+        DEBIAN_MIRROR: cluster.debianMirror?.url ?? "",
+        DEBIAN_SECURITY_MIRROR: cluster.debianMirror?.security ?? "",
+        NODE_PACKAGES: cluster.nodePackages.join(" "),
         REGISTRY_HOST: cluster.registry.host,
         REGISTRY_PORT: String(cluster.registry.port),
         // the registry authenticates pulls too; containerd sends these from hosts.toml
         REGISTRY_USER: cluster.registry.user,
         REGISTRY_PASSWORD: registry.password,
         MIRRORED_REGISTRIES: cluster.airGapped ? MIRRORED_REGISTRIES.join(" ") : "",
-        SANDBOX_IMAGE: "registry.k8s.io/pause:3.10",
+        // the pause kubeadm expects for this version (stacks/kubeadm-images.ts)
+        SANDBOX_IMAGE: cluster.sandboxImage,
         KUBELET_EXTRA_ARGS: kubeletExtraArgs(cluster.kubelet),
         HOSTS_ENTRIES: hostsEntries(site),
         KVMK8S_FILES: filesPayload([{ path: REGISTRY_CA_PATH, mode: "0644", content: registry.caCertPem }]),

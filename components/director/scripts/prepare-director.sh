@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # prepare-director.sh: prepare the director VM (tools host, site registry, SSH jump host): waits
-# for cloud-init, installs the prerequisites (curl, gpg, htpasswd, docker-registry, skopeo),
-# kubectl and kubeadm at KUBERNETES_VERSION (held) from the Kubernetes apt repo, and helm
-# HELM_VERSION; installs the registry's files (config, TLS certificate and key, CA), its
+# for cloud-init, points apt at the site's Debian mirror (when given), installs the
+# prerequisites (curl, htpasswd, docker-registry, skopeo), kubectl and kubeadm at
+# KUBERNETES_VERSION (held) from the Kubernetes apt repo, checks that KUBEADM_IMAGES holds every
+# image that kubeadm pulls, and installs helm HELM_VERSION (downloaded, or from a file staged on
+# the director); installs the registry's files (config, TLS certificate and key, CA), its
 # htpasswd user and the kvm-k8s block of /etc/hosts (REGISTRY_HOST -> DIRECTOR_ADDRESS);
 # (re)starts docker-registry when one of its files changed, waits until it answers over TLS
 # with the credentials, then copies MIRROR_IMAGES into it with skopeo. Runs as root (sudo
@@ -13,7 +15,13 @@
 #   KUBERNETES_VERSION    required  kubectl/kubeadm version (e.g. 1.31.4)
 #   KUBERNETES_APT_REPO   required  Kubernetes apt repo, its Release.key signs it
 #                                   (e.g. https://pkgs.k8s.io/core:/stable:/v1.31/deb/)
-#   HELM_URL              required  helm release tarball (e.g. https://get.helm.sh/helm-v3.16.3-linux-amd64.tar.gz)
+#   DEBIAN_MIRROR         optional  the site's Debian mirror; apt then uses it only (e.g.
+#                                   http://10.10.0.1/debian; empty = the image's own sources)
+#   DEBIAN_SECURITY_MIRROR optional the site's mirror of security.debian.org, with DEBIAN_MIRROR
+#                                   (e.g. http://10.10.0.1/debian-security; empty = none)
+#   HELM_URL              required  helm release tarball: a URL, checked against URL.sha256sum when
+#                                   served, or a file staged on the director, checked against
+#                                   FILE.sha256sum when present (e.g. https://get.helm.sh/helm-v3.16.3-linux-amd64.tar.gz)
 #   HELM_VERSION          required  the helm version in it (e.g. v3.16.3)
 #   REGISTRY_HOST         required  the registry's name (e.g. registry.site1.example)
 #   REGISTRY_PORT         required  the registry's port (e.g. 5000)
@@ -22,6 +30,9 @@
 #   DIRECTOR_ADDRESS      required  the director's own address, REGISTRY_HOST resolves to it (e.g. 10.10.0.10)
 #   MIRROR_IMAGES         optional  newline-separated images to copy into the registry
 #                                   (e.g. "registry.k8s.io/pause:3.10"; empty = none)
+#   KUBEADM_IMAGES        optional  newline-separated images the program mirrors for kubeadm; every
+#                                   image `kubeadm config images list` names must be among them
+#                                   (e.g. "registry.k8s.io/pause:3.10"; empty = no check, not air-gapped)
 #   KVMK8S_FILES          optional  files to install, "MODE PATH BASE64" records (e.g. "0644
 #                                   /etc/docker/registry/config.yml dmVyc2lvbjog..."): config.yml,
 #                                   tls.crt, tls.key (0600) in /etc/docker/registry and
@@ -67,6 +78,11 @@ PENDING_ON_CHANGE=(
 [[ "$DIRECTOR_ADDRESS" =~ ^[0-9A-Fa-f:.]+$ && "$DIRECTOR_ADDRESS" =~ [.:] ]] ||
     die "DIRECTOR_ADDRESS '$DIRECTOR_ADDRESS' is not an IP address"
 [[ "$HELM_VERSION" =~ ^v[0-9]+\.[0-9]+\.[0-9]+ ]] || die "HELM_VERSION '$HELM_VERSION' must look like v3.16.3"
+[[ "$HELM_URL" =~ ^(https?://|/)[^[:space:]]+$ ]] || die "HELM_URL '$HELM_URL' must be an http(s) URL or an absolute path on the director"
+for mirror in "${DEBIAN_MIRROR:-}" "${DEBIAN_SECURITY_MIRROR:-}"; do
+    [[ -z "$mirror" || "$mirror" =~ ^https?://[A-Za-z0-9._:/~%+-]+$ ]] || die "DEBIAN_MIRROR and DEBIAN_SECURITY_MIRROR must be http(s) URLs, got '$mirror'"
+done
+if [[ -n "${DEBIAN_SECURITY_MIRROR:-}" && -z "${DEBIAN_MIRROR:-}" ]]; then die "DEBIAN_SECURITY_MIRROR needs DEBIAN_MIRROR"; fi
 REGISTRY="$REGISTRY_HOST:$REGISTRY_PORT"
 
 # Credentials for curl (-K) and skopeo (auth file), in the private temp dir: never on a
@@ -104,13 +120,17 @@ split_image_ref() {
 
 wait_for_cloud_init() { wait_cloud_init; }
 
+debian_sources() {
+    configure_debian_mirror "${DEBIAN_MIRROR:-}" "${DEBIAN_SECURITY_MIRROR:-}"
+}
+
+# No gpg: the Kubernetes key is kept armored (configure_kubernetes_repo).
 apt_prerequisites() {
     require_live
-    apt_install_missing ca-certificates curl gpg apache2-utils docker-registry skopeo
+    apt_install_missing ca-certificates curl apache2-utils docker-registry skopeo
 }
 
 kubernetes_repo() {
-    require_live
     check_kubernetes_version "$KUBERNETES_VERSION" "$KUBERNETES_APT_REPO"
     configure_kubernetes_repo "$KUBERNETES_APT_REPO"
     [[ "$K8S_REPO_REACHABLE" -eq 1 ]] || die "Kubernetes apt repo $KUBERNETES_APT_REPO unreachable"
@@ -142,20 +162,28 @@ kubernetes_tools() {
     hold_packages kubectl kubeadm
 }
 
+# helm HELM_VERSION in /usr/local/bin, from HELM_URL (downloaded, or a staged file).
 install_helm() {
-    require_live
     local current="" tarball="$KVMK8S_TMP/helm.tgz" sums="$KVMK8S_TMP/helm.sha256sum" dir="$KVMK8S_TMP/helm"
-    local want got bin new
-    if command -v helm >/dev/null 2>&1; then
-        current="$(helm version --template '{{.Version}}' 2>/dev/null || true)"
+    local want got bin new helm_bin="$KVMK8S_ROOT/usr/local/bin/helm"
+    if [[ -x "$helm_bin" ]]; then
+        current="$("$helm_bin" version --template '{{.Version}}' 2>/dev/null || true)"
     fi
     if [[ "$current" == "$HELM_VERSION" ]]; then
         log "ok: helm $HELM_VERSION already installed"
         return 0
     fi
-    curl -fsSL --retry 3 --connect-timeout 15 --max-time 600 -o "$tarball" "$HELM_URL" ||
-        die "cannot download helm from $HELM_URL"
-    if curl -fsSL --retry 2 --connect-timeout 15 --max-time 60 -o "$sums" "$HELM_URL.sha256sum" 2>/dev/null; then
+    if [[ "$HELM_URL" == /* ]]; then
+        # staged on the director (air-gapped sites): nothing is downloaded
+        [[ -f "$KVMK8S_ROOT$HELM_URL" ]] || die "HELM_URL $HELM_URL is not a file on the director: stage the Helm tarball there first"
+        cp -- "$KVMK8S_ROOT$HELM_URL" "$tarball"
+        if [[ -f "$KVMK8S_ROOT$HELM_URL.sha256sum" ]]; then cp -- "$KVMK8S_ROOT$HELM_URL.sha256sum" "$sums"; fi
+    else
+        curl -fsSL --retry 3 --connect-timeout 15 --max-time 600 -o "$tarball" "$HELM_URL" ||
+            die "cannot download helm from $HELM_URL"
+        curl -fsSL --retry 2 --connect-timeout 15 --max-time 60 -o "$sums" "$HELM_URL.sha256sum" 2>/dev/null || rm -f -- "$sums"
+    fi
+    if [[ -f "$sums" ]]; then
         want="$(awk '{ print $1; exit }' "$sums")"
         got="$(sha256sum "$tarball" | awk '{ print $1 }')"
         [[ "$want" == "$got" ]] || die "helm tarball $HELM_URL does not match $HELM_URL.sha256sum"
@@ -168,8 +196,35 @@ install_helm() {
     [[ -n "$bin" ]] || die "no helm binary in $HELM_URL"
     new="$("$bin" version --template '{{.Version}}' 2>/dev/null || true)"
     [[ "$new" == "$HELM_VERSION" ]] || die "$HELM_URL holds helm ${new:-of unknown version}, not HELM_VERSION=$HELM_VERSION"
-    install -m 0755 -o root -g root -- "$bin" /usr/local/bin/helm
+    mkdir -p -- "$KVMK8S_ROOT/usr/local/bin"
+    if [[ "$EUID" -eq 0 ]]; then
+        install -m 0755 -o root -g root -- "$bin" "$KVMK8S_ROOT/usr/local/bin/helm"
+    else
+        install -m 0755 -- "$bin" "$KVMK8S_ROOT/usr/local/bin/helm"
+    fi
     log "changed: helm ${current:-(none)} -> $HELM_VERSION"
+}
+
+# Every image kubeadm KUBERNETES_VERSION pulls (kubeadm's own list) must be among KUBEADM_IMAGES,
+# which the program derives from its table (stacks/kubeadm-images.ts) and mirrors: a wrong
+# entry fails here, before any master pulls from the registry.
+kubeadm_images() {
+    local listed=() missing=() img out images="${KUBEADM_IMAGES:-}"
+    if [[ -z "${images//[[:space:]]/}" ]]; then
+        log "ok: no kubeadm images to check (KUBEADM_IMAGES is empty: the site is not air-gapped)"
+        return 0
+    fi
+    out="$(kubeadm config images list --kubernetes-version "v$KUBERNETES_VERSION" 2>"$KVMK8S_TMP/kubeadm.err")" ||
+        die "kubeadm config images list failed: $(tail -n 1 "$KVMK8S_TMP/kubeadm.err")"
+    mapfile -t listed < <(tr -d ' \t\r' <<<"$out" | sed '/^$/d')
+    [[ "${#listed[@]}" -gt 0 ]] || die "kubeadm config images list printed no image: $(tail -n 1 "$KVMK8S_TMP/kubeadm.err")"
+    for img in "${listed[@]}"; do
+        grep -qxF -- "$img" <<<"$images" || missing+=("$img")
+    done
+    if [[ "${#missing[@]}" -gt 0 ]]; then
+        die "kubeadm $KUBERNETES_VERSION pulls ${missing[*]}, which the program does not mirror: fix the entry for $KUBERNETES_VERSION in stacks/kubeadm-images.ts (from: kubeadm config images list --kubernetes-version v$KUBERNETES_VERSION)"
+    fi
+    log "ok: the mirrored images hold all ${#listed[@]} images kubeadm $KUBERNETES_VERSION pulls"
 }
 
 write_files() {
@@ -272,7 +327,7 @@ mirror_images() {
 }
 
 STEPS=(
-    wait_for_cloud_init apt_prerequisites kubernetes_repo kubernetes_tools install_helm
+    wait_for_cloud_init debian_sources apt_prerequisites kubernetes_repo kubernetes_tools kubeadm_images install_helm
     write_files update_ca registry_htpasswd hosts_block registry_service wait_registry mirror_images
 )
 

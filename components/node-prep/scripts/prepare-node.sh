@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # prepare-node.sh: prepare a Debian 12 VM to be a Kubernetes master or worker, so that kubeadm
-# init/join can run on it next: waits for cloud-init, turns swap off (now and in /etc/fstab),
+# init/join can run on it next: waits for cloud-init, points apt at the site's Debian mirror
+# (when given), installs what this script uses (ca-certificates, curl) and NODE_PACKAGES,
+# turns swap off (now and in /etc/fstab),
 # loads and persists the overlay and br_netfilter modules, sets the bridge/forwarding
 # sysctls, points chrony at the site's NTP servers only, installs the site files (registry
 # CA) and the kvm-k8s block of /etc/hosts, authorizes the director's operations key for
@@ -15,6 +17,12 @@
 #   KUBERNETES_VERSION    required  Kubernetes version to install (e.g. 1.31.4)
 #   KUBERNETES_APT_REPO   required  Kubernetes apt repo, its Release.key signs it
 #                                   (e.g. https://pkgs.k8s.io/core:/stable:/v1.31/deb/)
+#   DEBIAN_MIRROR         optional  the site's Debian mirror; apt then uses it only (e.g.
+#                                   http://10.10.0.1/debian; empty = the image's own sources)
+#   DEBIAN_SECURITY_MIRROR optional the site's mirror of security.debian.org, with DEBIAN_MIRROR
+#                                   (e.g. http://10.10.0.1/debian-security; empty = none)
+#   NODE_PACKAGES         optional  space-separated Debian packages the site needs on every node
+#                                   (e.g. "nfs-common" for NFS volumes; empty = none)
 #   REGISTRY_HOST         required  the director's registry name (e.g. registry.site1.example)
 #   REGISTRY_PORT         required  the registry's port (e.g. 5000)
 #   REGISTRY_USER         optional  registry user for pulls through it, with REGISTRY_PASSWORD (e.g. kvmk8s;
@@ -23,7 +31,8 @@
 #                                   into the hosts.toml files (mode 0600 then), never to the output
 #   MIRRORED_REGISTRIES   optional  space-separated upstreams pulled through the registry
 #                                   (e.g. "docker.io registry.k8s.io quay.io ghcr.io"; empty = none)
-#   SANDBOX_IMAGE         optional  pause image for containerd (e.g. registry.k8s.io/pause:3.10)
+#   SANDBOX_IMAGE         optional  pause image for containerd, the one kubeadm expects
+#                                   (e.g. registry.k8s.io/pause:3.10; empty = containerd's default)
 #   KUBELET_EXTRA_ARGS    optional  extra kubelet flags for /etc/default/kubelet
 #                                   (e.g. "--system-reserved=cpu=500m,memory=1Gi --eviction-hard=memory.available<500Mi")
 #   HOSTS_ENTRIES         optional  newline-separated "ip name [name...]" lines for /etc/hosts
@@ -81,6 +90,14 @@ read -r -a NTP_LIST <<<"$NTP_SERVERS"
 for ntp in "${NTP_LIST[@]}"; do
     [[ "$ntp" =~ ^[A-Za-z0-9.:-]+$ ]] || die "NTP_SERVERS: '$ntp' is not a host name or address"
 done
+read -r -a NODE_PACKAGE_LIST <<<"${NODE_PACKAGES:-}"
+for pkg in "${NODE_PACKAGE_LIST[@]}"; do
+    [[ "$pkg" =~ ^[a-z0-9][a-z0-9.+-]+$ ]] || die "NODE_PACKAGES: '$pkg' is not a Debian package name"
+done
+for mirror in "${DEBIAN_MIRROR:-}" "${DEBIAN_SECURITY_MIRROR:-}"; do
+    [[ -z "$mirror" || "$mirror" =~ ^https?://[A-Za-z0-9._:/~%+-]+$ ]] || die "DEBIAN_MIRROR and DEBIAN_SECURITY_MIRROR must be http(s) URLs, got '$mirror'"
+done
+if [[ -n "${DEBIAN_SECURITY_MIRROR:-}" && -z "${DEBIAN_MIRROR:-}" ]]; then die "DEBIAN_SECURITY_MIRROR needs DEBIAN_MIRROR"; fi
 read -r -a MIRRORED_LIST <<<"${MIRRORED_REGISTRIES:-}"
 for upstream in "${MIRRORED_LIST[@]}"; do
     [[ "$upstream" =~ ^[A-Za-z0-9.-]+(:[0-9]+)?$ ]] || die "MIRRORED_REGISTRIES: '$upstream' is not a registry host[:port]"
@@ -109,6 +126,17 @@ OPS_END="# END kvm-k8s-ops"
 # ---- steps ----
 
 wait_for_cloud_init() { wait_cloud_init; }
+
+debian_sources() {
+    configure_debian_mirror "${DEBIAN_MIRROR:-}" "${DEBIAN_SECURITY_MIRROR:-}"
+}
+
+# What the later steps run (curl for the Kubernetes key, CA certificates for https) is not in
+# every cloud image; NODE_PACKAGES are what the site's workloads need from the node itself.
+install_prerequisites() {
+    require_live
+    apt_install_missing ca-certificates curl "${NODE_PACKAGE_LIST[@]}"
+}
 
 # Comment out the active swap entries of /etc/fstab.
 swap_fstab() {
@@ -404,7 +432,6 @@ containerd_apply() {
 }
 
 kubernetes_repo() {
-    require_live
     check_kubernetes_version "$KUBERNETES_VERSION" "$KUBERNETES_APT_REPO"
     configure_kubernetes_repo "$KUBERNETES_APT_REPO"
     if [[ "$K8S_REPO_REACHABLE" -eq 0 ]]; then
@@ -464,7 +491,7 @@ kubelet_apply() {
 }
 
 STEPS=(
-    wait_for_cloud_init swap_fstab swap_off kernel_modules sysctl_settings
+    wait_for_cloud_init debian_sources install_prerequisites swap_fstab swap_off kernel_modules sysctl_settings
     install_chrony chrony_sources chrony_pools chrony_apply
     write_files update_ca hosts_block ops_authorized_key
     install_containerd containerd_config containerd_hosts containerd_apply

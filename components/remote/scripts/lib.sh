@@ -339,23 +339,78 @@ check_kubernetes_version() {
     fi
 }
 
-# configure_kubernetes_repo REPO: keyring from REPO/Release.key and the apt source for REPO.
+# configure_kubernetes_repo REPO: the repo's signing key from REPO/Release.key, kept armored
+# in a .asc file (apt reads armored keys from .asc files in signed-by, so no gpg is needed),
+# and the apt source for REPO. Removes the dearmored .gpg keyring earlier versions wrote.
 # Sets K8S_REPO_REACHABLE=0 (and changes nothing) when the key cannot be fetched.
+K8S_KEYRING=/etc/apt/keyrings/kubernetes-apt-keyring.asc
 configure_kubernetes_repo() {
-    local repo="${1%/}" key="$KVMK8S_TMP/Release.key" gnupg="$KVMK8S_TMP/gnupg"
+    local repo="${1%/}" key="$KVMK8S_TMP/Release.key" old=/etc/apt/keyrings/kubernetes-apt-keyring.gpg
     if ! curl -fsSL --retry 2 --connect-timeout 10 --max-time 60 -o "$key" "$repo/Release.key" 2>"$KVMK8S_TMP/curl.err"; then
         # shellcheck disable=SC2034 # read by the scripts (prepare-node.sh, ...), not in this file
         K8S_REPO_REACHABLE=0
         warn "cannot fetch $repo/Release.key: $(tail -n 1 "$KVMK8S_TMP/curl.err")"
         return 0
     fi
-    mkdir -m 0700 -- "$gnupg"
-    gpg --batch --quiet --homedir "$gnupg" --dearmor <"$key" >"$KVMK8S_TMP/keyring.gpg" ||
-        die "$repo/Release.key is not an armored OpenPGP key"
-    put_file /etc/apt/keyrings/kubernetes-apt-keyring.gpg 0644 <"$KVMK8S_TMP/keyring.gpg"
-    put_file /etc/apt/sources.list.d/kubernetes.list 0644 \
-        <<<"deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] $repo/ /"
-    if path_changed /etc/apt/keyrings/kubernetes-apt-keyring.gpg || path_changed /etc/apt/sources.list.d/kubernetes.list; then
+    if ! grep -qx -- '-----BEGIN PGP PUBLIC KEY BLOCK-----' "$key" || ! grep -qx -- '-----END PGP PUBLIC KEY BLOCK-----' "$key"; then
+        die "$repo/Release.key is not an armored OpenPGP public key"
+    fi
+    put_file "$K8S_KEYRING" 0644 <"$key"
+    put_file /etc/apt/sources.list.d/kubernetes.list 0644 <<<"deb [signed-by=$K8S_KEYRING] $repo/ /"
+    if [[ -e "$KVMK8S_ROOT$old" ]]; then
+        rm -f -- "$KVMK8S_ROOT$old"
+        log "changed: removed $old (the key is now the armored $K8S_KEYRING)"
+    fi
+    if path_changed "$K8S_KEYRING" || path_changed /etc/apt/sources.list.d/kubernetes.list; then
+        APT_UPDATED=0
+    fi
+}
+
+# configure_debian_mirror MIRROR SECURITY: this Debian release's apt sources from the site's
+# mirror only: MIRROR for <codename> and <codename>-updates, SECURITY (when given) for
+# <codename>-security, main, signed by Debian's archive keyring, in
+# /etc/apt/sources.list.d/kvm-k8s-debian.sources. The image's own sources
+# (/etc/apt/sources.list, sources.list.d/debian.sources) are renamed *.kvm-k8s-disabled so apt
+# asks nothing of deb.debian.org. Empty MIRROR: the image's sources stay as they are.
+DEBIAN_SOURCES=/etc/apt/sources.list.d/kvm-k8s-debian.sources
+configure_debian_mirror() {
+    local mirror="${1%/}" security="${2%/}" codename f keyring=/usr/share/keyrings/debian-archive-keyring.gpg body
+    if [[ -z "$mirror" ]]; then
+        log "ok: no Debian mirror given; the image's apt sources stay"
+        return 0
+    fi
+    [[ -f "$KVMK8S_ROOT/etc/os-release" ]] || die "/etc/os-release not found: cannot tell the Debian release"
+    codename="$(sed -n 's/^VERSION_CODENAME=//p' "$KVMK8S_ROOT/etc/os-release" | tr -d '"' | head -n 1)"
+    [[ "$codename" =~ ^[a-z]+$ ]] || die "/etc/os-release has no VERSION_CODENAME: cannot tell the Debian release"
+    body="# Managed by kvm-k8s: Debian $codename from the site's mirror only."
+    body+=$'
+'"Types: deb"$'
+'"URIs: $mirror/"$'
+'"Suites: $codename $codename-updates"
+    body+=$'
+'"Components: main"$'
+'"Signed-By: $keyring"
+    if [[ -n "$security" ]]; then
+        body+=$'
+
+'"Types: deb"$'
+'"URIs: $security/"$'
+'"Suites: $codename-security"
+        body+=$'
+'"Components: main"$'
+'"Signed-By: $keyring"
+    else
+        warn "no Debian security mirror given: this VM gets no security updates from apt"
+    fi
+    put_file "$DEBIAN_SOURCES" 0644 <<<"$body"
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/debian.sources; do
+        if [[ -e "$KVMK8S_ROOT$f" ]]; then
+            mv -f -- "$KVMK8S_ROOT$f" "$KVMK8S_ROOT$f.kvm-k8s-disabled"
+            CHANGED_PATHS+=("$f")
+            log "changed: disabled $f (renamed $f.kvm-k8s-disabled): apt uses the site's mirror only"
+        fi
+    done
+    if path_changed "$DEBIAN_SOURCES" || path_changed /etc/apt/sources.list || path_changed /etc/apt/sources.list.d/debian.sources; then
         APT_UPDATED=0
     fi
 }

@@ -1,0 +1,338 @@
+/**
+ * What VMs fetch, and from where: the scripts' apt sources, the Kubernetes key, Helm and the
+ * kubeadm image check, run in a temp root (KVMK8S_ROOT) with stand-in tools that behave like
+ * the real ones on the point under test: `curl` serves only the files of its stand-in server
+ * (and fails like curl -f on anything else), `gpg` is absent as on a stock genericcloud
+ * image (bash's "command not found", exit 127), `kubeadm config images list` prints what the
+ * real kubeadm of that version prints.
+ */
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { prepareDirectorEnv } from "../components/director";
+import { prepareNodeEnv } from "../components/node-prep";
+import { kubeadmImages } from "../stacks";
+import { resolveOrThrow, ROOT, stackInput, stackSite } from "./fixtures";
+
+const LIB = "components/remote/scripts/lib.sh";
+const NODE = "components/node-prep/scripts/prepare-node.sh";
+const DIRECTOR = "components/director/scripts/prepare-director.sh";
+
+const NODE_ENV = {
+    NODE_NAME: "master-1",
+    NTP_SERVERS: "10.10.0.1",
+    KUBERNETES_VERSION: "1.31.4",
+    KUBERNETES_APT_REPO: "http://10.10.0.1/kubernetes/core:/stable:/v1.31/deb/",
+    REGISTRY_HOST: "registry.site1.example",
+    REGISTRY_PORT: "5000",
+};
+const DIRECTOR_ENV = {
+    KUBERNETES_VERSION: "1.31.4",
+    KUBERNETES_APT_REPO: "http://10.10.0.1/kubernetes/core:/stable:/v1.31/deb/",
+    HELM_URL: "/srv/kvm-k8s/helm-v3.16.3-linux-amd64.tar.gz",
+    HELM_VERSION: "v3.16.3",
+    REGISTRY_HOST: "registry.site1.example",
+    REGISTRY_PORT: "5000",
+    REGISTRY_USER: "kvmk8s",
+    REGISTRY_PASSWORD: "pw",
+    DIRECTOR_ADDRESS: "10.10.0.10",
+};
+
+const ARMORED_KEY = ["-----BEGIN PGP PUBLIC KEY BLOCK-----", "", "mQINBGMHoXcBEADmOn8CSEXAMPLEONLY", "=AbCd", "-----END PGP PUBLIC KEY BLOCK-----", ""].join("\n");
+
+interface Run {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+class Box {
+    readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "kvmk8s-sources-"));
+    readonly root = path.join(this.dir, "root");
+    readonly bin = path.join(this.dir, "bin");
+    /** The stand-in server's files, by URL. */
+    readonly served = path.join(this.dir, "served");
+
+    constructor() {
+        for (const d of [this.root, this.bin, this.served]) fs.mkdirSync(d);
+        // curl -o FILE URL: the served file, or curl -f's failure (exit 22); every call recorded
+        this.tool(
+            "curl",
+            [
+                'out=""; url=""',
+                'while [[ $# -gt 0 ]]; do case "$1" in -o) out="$2"; shift 2 ;; --retry|--connect-timeout|--max-time) shift 2 ;; -*) shift ;; *) url="$1"; shift ;; esac; done',
+                `printf '%s\\n' "$url" >>"${this.dir}/curl.calls"`,
+                `f="${this.served}/$(printf '%s' "$url" | sha256sum | cut -c1-16)"`,
+                'if [[ -f "$f" ]]; then cp "$f" "$out"; exit 0; fi',
+                'echo "curl: (22) The requested URL returned error: 404" >&2; exit 22',
+            ].join("\n"),
+        );
+        this.tool("gpg", 'echo "bash: gpg: command not found" >&2\nexit 127\n');
+    }
+
+    tool(name: string, body: string): void {
+        fs.writeFileSync(path.join(this.bin, name), `#!/usr/bin/env bash\n${body}\n`, { mode: 0o755 });
+    }
+
+    serve(url: string, content: string | Buffer): void {
+        const name = require("crypto").createHash("sha256").update(url).digest("hex").slice(0, 16);
+        fs.writeFileSync(path.join(this.served, name), content);
+    }
+
+    curlCalls(): string[] {
+        const f = path.join(this.dir, "curl.calls");
+        return fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").filter(Boolean) : [];
+    }
+
+    p(abs: string): string {
+        return path.join(this.root, abs);
+    }
+
+    put(abs: string, content: string | Buffer, mode = 0o644): void {
+        fs.mkdirSync(path.dirname(this.p(abs)), { recursive: true });
+        fs.writeFileSync(this.p(abs), content, { mode });
+    }
+
+    get(abs: string): string {
+        return fs.readFileSync(this.p(abs), "utf8");
+    }
+
+    exists(abs: string): boolean {
+        return fs.existsSync(this.p(abs));
+    }
+
+    /** Run a repo script in place (its loader line sources lib.sh), or bash code after sourcing lib.sh. */
+    run(script: { file: string } | { code: string }, env: Record<string, string>): Run {
+        const args = "file" in script ? [path.join(ROOT, script.file)] : ["-c", `source ${JSON.stringify(path.join(ROOT, LIB))}\n${script.code}`];
+        const res = spawnSync("bash", args, {
+            encoding: "utf8",
+            input: "",
+            timeout: 30_000,
+            env: { PATH: `${this.bin}:${process.env.PATH}`, HOME: this.dir, LANG: "C.UTF-8", KVMK8S_ROOT: this.root, ...env },
+        });
+        return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+    }
+
+    cleanup(): void {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    }
+}
+
+const ok = (r: Run, what: string): void => assert.strictEqual(r.status, 0, `${what} failed (exit ${r.status})\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+
+describe("sources VMs fetch from (scripts in a temp root, stand-in tools)", () => {
+    let box: Box;
+    beforeEach(() => (box = new Box()));
+    afterEach(() => box.cleanup());
+
+    describe("the Kubernetes apt key, without gpg", () => {
+        const repo = "http://10.10.0.1/kubernetes/core:/stable:/v1.31/deb";
+
+        it("configure_kubernetes_repo keeps the key armored in a .asc that signed-by names; gpg is never needed", () => {
+            box.serve(`${repo}/Release.key`, ARMORED_KEY);
+            box.put("/etc/apt/keyrings/kubernetes-apt-keyring.gpg", "old dearmored keyring");
+            const first = box.run({ code: `configure_kubernetes_repo ${repo}/` }, {});
+            ok(first, "first run");
+            assert.strictEqual(box.get("/etc/apt/keyrings/kubernetes-apt-keyring.asc"), ARMORED_KEY);
+            assert.strictEqual(box.get("/etc/apt/sources.list.d/kubernetes.list"), `deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.asc] ${repo}/ /\n`);
+            assert.ok(!box.exists("/etc/apt/keyrings/kubernetes-apt-keyring.gpg"), "the old keyring nothing points at any more is gone");
+            assert.match(first.stdout, /^changed: removed \/etc\/apt\/keyrings\/kubernetes-apt-keyring\.gpg/m);
+            const second = box.run({ code: `configure_kubernetes_repo ${repo}/` }, {});
+            ok(second, "second run");
+            assert.doesNotMatch(second.stdout, /changed:/);
+        });
+
+        it("a key that is not armored is refused, and nothing is written", () => {
+            box.serve(`${repo}/Release.key`, Buffer.from([0x99, 0x02, 0x0d, 0x04]));
+            const r = box.run({ code: `configure_kubernetes_repo ${repo}` }, {});
+            assert.notStrictEqual(r.status, 0);
+            assert.match(r.stderr, /Release\.key is not an armored OpenPGP public key/);
+            assert.ok(!box.exists("/etc/apt/sources.list.d/kubernetes.list"));
+        });
+
+        it("prepare-node.sh kubernetes_repo is a file step: the mirror's key and source, once", () => {
+            box.serve(`${repo}/Release.key`, ARMORED_KEY);
+            const env = { ...NODE_ENV, KVMK8S_ONLY: "kubernetes_repo" };
+            ok(box.run({ file: NODE }, env), "first run");
+            assert.match(box.get("/etc/apt/sources.list.d/kubernetes.list"), /signed-by=\/etc\/apt\/keyrings\/kubernetes-apt-keyring\.asc\] http:\/\/10\.10\.0\.1\//);
+            assert.deepStrictEqual(box.curlCalls(), [`${repo}/Release.key`], "only the site's mirror is asked");
+            const again = box.run({ file: NODE }, env);
+            ok(again, "second run");
+            assert.doesNotMatch(again.stdout, /changed:/);
+        });
+
+        it("node preparation installs what it runs (curl, CA certificates) before it needs them; the director no longer installs gpg", () => {
+            const node = fs.readFileSync(path.join(ROOT, NODE), "utf8");
+            assert.match(node, /^install_prerequisites\(\) \{\n {4}require_live\n {4}apt_install_missing ca-certificates curl "\$\{NODE_PACKAGE_LIST\[@\]\}"\n\}/m);
+            const steps = /^STEPS=\(([\s\S]*?)\)/m.exec(node)![1].split(/\s+/).filter(Boolean);
+            assert.ok(steps.indexOf("install_prerequisites") < steps.indexOf("kubernetes_repo"), "curl before the key download");
+            assert.ok(steps.indexOf("debian_sources") < steps.indexOf("install_prerequisites"), "the mirror before the first apt-get");
+            assert.doesNotMatch(fs.readFileSync(path.join(ROOT, DIRECTOR), "utf8"), /apt_install_missing[^\n]*\bgpg\b/);
+            assert.doesNotMatch(fs.readFileSync(path.join(ROOT, LIB), "utf8"), /^\s*gpg\s/m, "lib.sh runs no gpg");
+        });
+    });
+
+    describe("the site's Debian mirror", () => {
+        const debianSources = [
+            "Types: deb",
+            "URIs: http://deb.debian.org/debian",
+            "Suites: bookworm bookworm-updates",
+            "Components: main",
+            "",
+        ].join("\n");
+
+        for (const [rel, base] of [[NODE, NODE_ENV], [DIRECTOR, DIRECTOR_ENV]] as const) {
+            it(`${path.basename(rel)} debian_sources: only the mirror, the image's sources set aside, once`, () => {
+                box.put("/etc/os-release", 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nVERSION_CODENAME=bookworm\nID=debian\n');
+                box.put("/etc/apt/sources.list.d/debian.sources", debianSources);
+                const env = { ...base, KVMK8S_ONLY: "debian_sources", DEBIAN_MIRROR: "http://10.10.0.1/debian", DEBIAN_SECURITY_MIRROR: "http://10.10.0.1/debian-security/" };
+                const first = box.run({ file: rel }, env);
+                ok(first, "first run");
+                assert.strictEqual(
+                    box.get("/etc/apt/sources.list.d/kvm-k8s-debian.sources"),
+                    [
+                        "# Managed by kvm-k8s: Debian bookworm from the site's mirror only.",
+                        "Types: deb",
+                        "URIs: http://10.10.0.1/debian/",
+                        "Suites: bookworm bookworm-updates",
+                        "Components: main",
+                        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg",
+                        "",
+                        "Types: deb",
+                        "URIs: http://10.10.0.1/debian-security/",
+                        "Suites: bookworm-security",
+                        "Components: main",
+                        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg",
+                        "",
+                    ].join("\n"),
+                );
+                assert.ok(!box.exists("/etc/apt/sources.list.d/debian.sources"), "deb.debian.org is no longer a source");
+                assert.strictEqual(box.get("/etc/apt/sources.list.d/debian.sources.kvm-k8s-disabled"), debianSources, "kept, set aside");
+                assert.match(first.stdout, /^changed: disabled \/etc\/apt\/sources\.list\.d\/debian\.sources/m);
+                const second = box.run({ file: rel }, env);
+                ok(second, "second run");
+                assert.doesNotMatch(second.stdout, /changed:/);
+            });
+        }
+
+        it("no mirror given: the image's sources stay untouched", () => {
+            box.put("/etc/apt/sources.list.d/debian.sources", debianSources);
+            const r = box.run({ file: NODE }, { ...NODE_ENV, KVMK8S_ONLY: "debian_sources" });
+            ok(r, "run");
+            assert.match(r.stdout, /^ok: no Debian mirror given; the image's apt sources stay$/m);
+            assert.strictEqual(box.get("/etc/apt/sources.list.d/debian.sources"), debianSources);
+            assert.ok(!box.exists("/etc/apt/sources.list.d/kvm-k8s-debian.sources"));
+        });
+
+        it("a bad mirror URL or package name stops the script before any step", () => {
+            const bad = box.run({ file: NODE }, { ...NODE_ENV, KVMK8S_ONLY: "debian_sources", DEBIAN_MIRROR: "ftp://x y" });
+            assert.notStrictEqual(bad.status, 0);
+            assert.match(bad.stderr, /DEBIAN_MIRROR and DEBIAN_SECURITY_MIRROR must be http\(s\) URLs/);
+            const pkg = box.run({ file: NODE }, { ...NODE_ENV, KVMK8S_ONLY: "debian_sources", NODE_PACKAGES: "nfs-common; rm" });
+            assert.notStrictEqual(pkg.status, 0);
+            assert.match(pkg.stderr, /NODE_PACKAGES: 'nfs-common;' is not a Debian package name/);
+        });
+    });
+
+    describe("Helm from a file staged on the director", () => {
+        function stageHelm(version: string): { tarball: Buffer; sum: string } {
+            const work = path.join(box.dir, "helm-build");
+            fs.mkdirSync(path.join(work, "linux-amd64"), { recursive: true });
+            fs.writeFileSync(path.join(work, "linux-amd64", "helm"), `#!/usr/bin/env bash\necho ${version}\n`, { mode: 0o755 });
+            const tgz = path.join(box.dir, "helm.tgz");
+            assert.strictEqual(spawnSync("tar", ["-czf", tgz, "-C", work, "linux-amd64"]).status, 0);
+            const tarball = fs.readFileSync(tgz);
+            return { tarball, sum: require("crypto").createHash("sha256").update(tarball).digest("hex") };
+        }
+
+        it("installs it without a download, checked against its .sha256sum; a second run is a no-op", () => {
+            const { tarball, sum } = stageHelm("v3.16.3");
+            box.put(DIRECTOR_ENV.HELM_URL, tarball);
+            box.put(`${DIRECTOR_ENV.HELM_URL}.sha256sum`, `${sum}  helm-v3.16.3-linux-amd64.tar.gz\n`);
+            const env = { ...DIRECTOR_ENV, KVMK8S_ONLY: "install_helm" };
+            const first = box.run({ file: DIRECTOR }, env);
+            ok(first, "first run");
+            assert.match(first.stdout, /^changed: helm \(none\) -> v3\.16\.3$/m);
+            assert.deepStrictEqual(box.curlCalls(), [], "nothing downloaded");
+            assert.ok(box.exists("/usr/local/bin/helm"));
+            const second = box.run({ file: DIRECTOR }, env);
+            ok(second, "second run");
+            assert.match(second.stdout, /^ok: helm v3\.16\.3 already installed$/m);
+        });
+
+        it("a staged file that does not match its checksum, or is missing, fails clearly", () => {
+            const { tarball } = stageHelm("v3.16.3");
+            box.put(DIRECTOR_ENV.HELM_URL, tarball);
+            box.put(`${DIRECTOR_ENV.HELM_URL}.sha256sum`, `${"0".repeat(64)}  helm.tar.gz\n`);
+            const bad = box.run({ file: DIRECTOR }, { ...DIRECTOR_ENV, KVMK8S_ONLY: "install_helm" });
+            assert.notStrictEqual(bad.status, 0);
+            assert.match(bad.stderr, /does not match .*\.sha256sum/);
+            const missing = box.run({ file: DIRECTOR }, { ...DIRECTOR_ENV, HELM_URL: "/srv/none.tar.gz", KVMK8S_ONLY: "install_helm" });
+            assert.notStrictEqual(missing.status, 0);
+            assert.match(missing.stderr, /HELM_URL \/srv\/none\.tar\.gz is not a file on the director: stage the Helm tarball there first/);
+        });
+    });
+
+    describe("kubeadm's images: the derived list checked against kubeadm itself", () => {
+        // what `kubeadm config images list --kubernetes-version v1.31.4` prints (kubeadm v1.31.4)
+        const kubeadmSays = (images: string[]) =>
+            box.tool("kubeadm", `[[ "$*" == "config images list --kubernetes-version v1.31.4" ]] || { echo "unexpected: $*" >&2; exit 2; }\nprintf '%s\\n' ${images.map((i) => `'${i}'`).join(" ")}`);
+
+        it("passes when the mirrored list holds every image kubeadm names", () => {
+            kubeadmSays(kubeadmImages("1.31.4")!);
+            const r = box.run({ file: DIRECTOR }, { ...DIRECTOR_ENV, KVMK8S_ONLY: "kubeadm_images", KUBEADM_IMAGES: kubeadmImages("1.31.4")!.join("\n") });
+            ok(r, "run");
+            assert.match(r.stdout, /^ok: the mirrored images hold all 7 images kubeadm 1\.31\.4 pulls$/m);
+        });
+
+        it("names what a wrong table entry misses, and where to fix it", () => {
+            kubeadmSays(kubeadmImages("1.31.4")!.map((i) => i.replace("etcd:3.5.15-0", "etcd:3.5.16-0")));
+            const r = box.run({ file: DIRECTOR }, { ...DIRECTOR_ENV, KVMK8S_ONLY: "kubeadm_images", KUBEADM_IMAGES: kubeadmImages("1.31.4")!.join("\n") });
+            assert.notStrictEqual(r.status, 0);
+            assert.match(r.stderr, /kubeadm 1\.31\.4 pulls registry\.k8s\.io\/etcd:3\.5\.16-0, which the program does not mirror: fix the entry for 1\.31\.4 in stacks\/kubeadm-images\.ts/);
+        });
+    });
+});
+
+describe("what the program hands node preparation and the director", () => {
+    const access = { caCertPem: "CA", password: "pw", opsPublicKey: "ssh-ed25519 AAAAops" };
+
+    it("prod nodes: the site's Debian mirror, nfs-common for NFS storage, kubeadm's pause as sandbox image", () => {
+        const site = stackSite("prod");
+        const env = prepareNodeEnv(site, site.workers[0], access);
+        assert.strictEqual(env.DEBIAN_MIRROR, "http://10.10.0.1/debian");
+        assert.strictEqual(env.DEBIAN_SECURITY_MIRROR, "http://10.10.0.1/debian-security");
+        assert.strictEqual(env.NODE_PACKAGES, "nfs-common");
+        assert.strictEqual(env.SANDBOX_IMAGE, "registry.k8s.io/pause:3.10");
+    });
+
+    it("dev nodes: the image's own sources, no extra package", () => {
+        const site = stackSite("dev");
+        const env = prepareNodeEnv(site, site.workers[0], access);
+        assert.deepStrictEqual([env.DEBIAN_MIRROR, env.DEBIAN_SECURITY_MIRROR, env.NODE_PACKAGES], ["", "", ""]);
+    });
+
+    it("the sandbox image follows the Kubernetes version", () => {
+        const input = stackInput("dev");
+        (input.site as Record<string, unknown>).cluster = { kubernetesVersion: "1.34.0" };
+        const site = resolveOrThrow(input);
+        assert.strictEqual(prepareNodeEnv(site, site.workers[0], access).SANDBOX_IMAGE, "registry.k8s.io/pause:3.10.1");
+    });
+
+    it("the director: the mirror, and kubeadm's images to check only when air-gapped", async () => {
+        const secrets = {
+            registry: { caCertPem: "CA", certPem: "CERT", keyPem: "KEY", password: "pw" },
+            opsKey: { privateKey: "OPS" },
+        } as unknown as Parameters<typeof prepareDirectorEnv>[1];
+        const envOf = (site: ReturnType<typeof stackSite>) => new Promise<Record<string, string>>((resolve) => prepareDirectorEnv(site, secrets).apply(resolve));
+        const prod = await envOf(stackSite("prod"));
+        assert.strictEqual(prod.DEBIAN_MIRROR, "http://10.10.0.1/debian");
+        assert.strictEqual(prod.KUBEADM_IMAGES, kubeadmImages("1.31.4")!.join("\n"));
+        assert.ok(prod.MIRROR_IMAGES.split("\n").includes("registry.k8s.io/etcd:3.5.15-0"), "kubeadm's images are mirrored");
+        assert.strictEqual(prod.HELM_URL, "http://10.10.0.1/kvm-k8s/helm-v3.16.3-linux-amd64.tar.gz");
+        const dev = await envOf(stackSite("dev"));
+        assert.deepStrictEqual([dev.DEBIAN_MIRROR, dev.KUBEADM_IMAGES], ["", ""]);
+    });
+});
