@@ -336,3 +336,39 @@ describe("what the program hands node preparation and the director", () => {
         assert.deepStrictEqual([dev.DEBIAN_MIRROR, dev.KUBEADM_IMAGES], ["", ""]);
     });
 });
+
+describe("install-calico.sh with the operator manifest staged on the director", () => {
+    let box: Box;
+    beforeEach(() => {
+        box = new Box();
+        // kubectl: a server-side diff finds changes (exit 1), apply records what it applied
+        box.tool(
+            "kubectl",
+            [
+                `printf '%s\\n' "$*" >>"${box.dir}/kubectl.calls"`,
+                'case "$1" in diff) exit 1 ;; apply|wait) exit 0 ;; get) echo True ;; *) exit 2 ;; esac',
+            ].join("\n"),
+        );
+    });
+    afterEach(() => box.cleanup());
+
+    const env = (manifest: string) => ({
+        CALICO_OPERATOR_MANIFEST: manifest,
+        KVMK8S_FILES: `0644 /etc/kvm-k8s/calico-installation.yaml ${Buffer.from("kind: Installation\n").toString("base64")}`,
+        KVMK8S_ONLY: "operator",
+    });
+
+    it("applies the staged file; nothing is fetched", () => {
+        box.put("/srv/kvm-k8s/tigera-operator.yaml", "kind: Namespace\n");
+        ok(box.run({ file: "components/cluster/scripts/install-calico.sh" }, env("/srv/kvm-k8s/tigera-operator.yaml")), "operator");
+        const calls = fs.readFileSync(path.join(box.dir, "kubectl.calls"), "utf8");
+        assert.match(calls, new RegExp(`^apply --server-side --force-conflicts -f ${box.p("/srv/kvm-k8s/tigera-operator.yaml")}$`, "m"));
+        assert.deepStrictEqual(box.curlCalls(), []);
+    });
+
+    it("a staged path that is not there fails with what to do", () => {
+        const r = box.run({ file: "components/cluster/scripts/install-calico.sh" }, env("/srv/kvm-k8s/missing.yaml"));
+        assert.notStrictEqual(r.status, 0);
+        assert.match(r.stderr, /CALICO_OPERATOR_MANIFEST \/srv\/kvm-k8s\/missing\.yaml is not a file on the director: stage tigera-operator\.yaml there first/);
+    });
+});

@@ -7,7 +7,8 @@
 # changed anything; re-running changes nothing.
 #
 # Environment:
-#   CALICO_OPERATOR_MANIFEST  required  URL or absolute path of tigera-operator.yaml
+#   CALICO_OPERATOR_MANIFEST  required  tigera-operator.yaml: an http(s) URL kubectl fetches, or the
+#                                       absolute path of a file staged on the director (air-gapped)
 #                                       (e.g. https://raw.githubusercontent.com/projectcalico/calico/v3.29.1/manifests/tigera-operator.yaml)
 #   KVMK8S_FILES              required  "MODE PATH BASE64" records (e.g. "0644 /etc/kvm-k8s/calico-installation.yaml YXBp...")
 #   KUBECONFIG                optional  kubeconfig to use (e.g. /root/.kube/config, the default)
@@ -49,7 +50,12 @@ write_files() {
 
 operator() {
     command -v kubectl >/dev/null 2>&1 || die "kubectl is not installed (prepare-director.sh installs it)"
-    apply_manifest "the Tigera operator ($CALICO_OPERATOR_MANIFEST)" "$CALICO_OPERATOR_MANIFEST"
+    local src="$CALICO_OPERATOR_MANIFEST"
+    if [[ "$src" == /* ]]; then
+        src="$KVMK8S_ROOT$src"
+        [[ -f "$src" ]] || die "CALICO_OPERATOR_MANIFEST $CALICO_OPERATOR_MANIFEST is not a file on the director: stage tigera-operator.yaml there first"
+    fi
+    apply_manifest "the Tigera operator ($CALICO_OPERATOR_MANIFEST)" "$src"
 }
 
 crds_established() {
