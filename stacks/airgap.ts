@@ -82,6 +82,14 @@ export function checkAirGapped(cluster: ClusterInput, apps: AppsInput | undefine
             offSite(site("cluster", "debianMirror", "security"), cluster.debianMirror.security, "Debian security updates", "point it at the site's mirror of security.debian.org");
         }
     }
+    if (cluster.registry.mirrorFrom === undefined) {
+        issues.push({
+            path: site("cluster", "registry", "mirrorFrom"),
+            message: "missing and cluster.airGapped is true: the director would copy kubeadm's and registry.mirrorImages' images from docker.io, registry.k8s.io, quay.io and ghcr.io; set a registry of the site that holds them, e.g. '10.10.0.1:5000'",
+        });
+    } else {
+        offSite(site("cluster", "registry", "mirrorFrom"), `https://${cluster.registry.mirrorFrom}`, "the images the director mirrors", "use a registry of the site");
+    }
     offSite(site("cluster", "aptRepository"), cluster.aptRepository, "kubelet, kubeadm and kubectl", "mirror pkgs.k8s.io on the site and point this at it (keep '{minor}' in it)");
     offSite(site("cluster", "calico", "operatorManifest"), cluster.calico.operatorManifest, "the Calico operator manifest", "serve tigera-operator.yaml from a site host, or stage it on the director and give its absolute path");
     offSite(site("cluster", "helm", "url"), cluster.helm.url, "the Helm binary", "serve the Helm tarball from a site host, or stage it on the director and give its absolute path");

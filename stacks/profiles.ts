@@ -237,6 +237,8 @@ const prod: Profile = {
             registry: {
                 port: 5000,
                 user: "kvmk8s",
+                // the mirror host's registry holds the images the director copies in
+                mirrorFrom: "10.10.0.1:5000",
                 // what kube-vip and Calico 3.29.1 pull; kubeadm's images are derived from
                 // kubernetesVersion (stacks/kubeadm-images.ts) and copied in as well
                 mirrorImages: [

@@ -183,6 +183,13 @@ export const clusterSchema = z.strictObject({
          * derived from `kubernetesVersion` (stacks/kubeadm-images.ts), e.g. kube-vip's.
          */
         mirrorImages: z.array(z.string().regex(/^[a-z0-9.-]+(:\d+)?\/[^\s:@]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, { error: "must be a full image reference with registry and tag, e.g. 'registry.k8s.io/pause:3.10'" })),
+        /**
+         * A registry of the site the director copies the images from instead of their public
+         * registries: it holds them at the director registry's paths (no upstream host,
+         * docker.io's `library/` explicit), anonymously over TLS the director trusts. Required
+         * on air-gapped sites, e.g. `10.10.0.1:5000`.
+         */
+        mirrorFrom: z.string().regex(/^[a-z0-9.-]+(:\d+)?$/, { error: "must be a registry host[:port], e.g. '10.10.0.1:5000'" }).optional(),
     }),
     /** Kubelet reservations so pods cannot starve what else runs on the VM. */
     kubelet: z.strictObject({

@@ -369,8 +369,10 @@ describe("air-gapped sites need nothing from the internet", () => {
                 aptRepository: "https://pkgs.k8s.io/core:/stable:/v{minor}/deb/",
                 calico: { operatorManifest: "https://raw.githubusercontent.com/projectcalico/calico/v3.29.1/manifests/tigera-operator.yaml" },
                 helm: { url: "https://get.helm.sh/helm-v3.16.3-linux-amd64.tar.gz" },
+                registry: { mirrorFrom: null },
             };
         });
+        assertIssue(issues, "kvm-k8s:site.cluster.registry.mirrorFrom", "the director would copy kubeadm's and registry.mirrorImages' images from docker.io");
         assertIssue(issues, "kvm-k8s:site.cluster.debianMirror", "set {url, security} to the site's Debian mirror");
         assertIssue(issues, "kvm-k8s:site.cluster.aptRepository", "mirror pkgs.k8s.io on the site");
         assertIssue(issues, "kvm-k8s:site.cluster.calico.operatorManifest", "stage it on the director and give its absolute path");
@@ -379,7 +381,8 @@ describe("air-gapped sites need nothing from the internet", () => {
     });
 
     it("an address outside the site's networks is off the site; its names and staged paths are on it", () => {
-        const issues = issuesFor("prod", (s) => (s.cluster = { debianMirror: { url: "http://192.0.2.1/debian", security: "http://mirror.example.org/debian-security" } }));
+        const issues = issuesFor("prod", (s) => (s.cluster = { debianMirror: { url: "http://192.0.2.1/debian", security: "http://mirror.example.org/debian-security" }, registry: { mirrorFrom: "quay.io" } }));
+        assertIssue(issues, "kvm-k8s:site.cluster.registry.mirrorFrom", "off the site");
         assertIssue(issues, "kvm-k8s:site.cluster.debianMirror.url", "a host of the site is an address in 10.10.0.0/24, 10.20.0.0/24, 10.30.0.0/24 or a name under site1.kvm-k8s.internal");
         assertIssue(issues, "kvm-k8s:site.cluster.debianMirror.security", "off the site");
         resolveOrThrow(

@@ -296,6 +296,34 @@ describe("sources VMs fetch from (scripts in a temp root, stand-in tools)", () =
     });
 });
 
+describe("prepare-director.sh mirror_images, with a stand-in skopeo", () => {
+    let box: Box;
+    beforeEach(() => {
+        box = new Box();
+        box.put("/usr/local/share/ca-certificates/kvm-k8s-registry-ca.crt", "CA\n");
+        // skopeo: nothing is in the site registry yet (inspect fails); copy records source and destination
+        box.tool("skopeo", `case "$1" in inspect) exit 1 ;; copy) printf '%s %s\n' "\${@: -2:1}" "\${@: -1}" >>"${box.dir}/skopeo.copies" ;; *) exit 2 ;; esac`);
+    });
+    afterEach(() => box.cleanup());
+
+    const copies = (): string[] => fs.readFileSync(path.join(box.dir, "skopeo.copies"), "utf8").split("\n").filter(Boolean);
+    const images = "registry.k8s.io/pause:3.10\ndocker.io/calico/node:v3.29.1\nnginx:1.27";
+
+    it("copies from MIRROR_FROM, the site's registry, at the director registry's paths", () => {
+        ok(box.run({ file: DIRECTOR }, { ...DIRECTOR_ENV, KVMK8S_ONLY: "mirror_images", MIRROR_IMAGES: images, MIRROR_FROM: "10.10.0.1:5000" }), "mirror_images");
+        assert.deepStrictEqual(copies(), [
+            "docker://10.10.0.1:5000/pause:3.10 docker://registry.site1.example:5000/pause:3.10",
+            "docker://10.10.0.1:5000/calico/node:v3.29.1 docker://registry.site1.example:5000/calico/node:v3.29.1",
+            "docker://10.10.0.1:5000/library/nginx:1.27 docker://registry.site1.example:5000/library/nginx:1.27",
+        ]);
+    });
+
+    it("without MIRROR_FROM, from each image's own registry", () => {
+        ok(box.run({ file: DIRECTOR }, { ...DIRECTOR_ENV, KVMK8S_ONLY: "mirror_images", MIRROR_IMAGES: images }), "mirror_images");
+        assert.deepStrictEqual(copies().map((c) => c.split(" ")[0]), ["docker://registry.k8s.io/pause:3.10", "docker://docker.io/calico/node:v3.29.1", "docker://docker.io/library/nginx:1.27"]);
+    });
+});
+
 describe("what the program hands node preparation and the director", () => {
     const access = { caCertPem: "CA", password: "pw", opsPublicKey: "ssh-ed25519 AAAAops" };
 
@@ -332,6 +360,7 @@ describe("what the program hands node preparation and the director", () => {
         assert.strictEqual(prod.KUBEADM_IMAGES, kubeadmImages("1.31.4")!.join("\n"));
         assert.ok(prod.MIRROR_IMAGES.split("\n").includes("registry.k8s.io/etcd:3.5.15-0"), "kubeadm's images are mirrored");
         assert.strictEqual(prod.HELM_URL, "http://10.10.0.1/kvm-k8s/helm-v3.16.3-linux-amd64.tar.gz");
+        assert.strictEqual(prod.MIRROR_FROM, "10.10.0.1:5000");
         const dev = await envOf(stackSite("dev"));
         assert.deepStrictEqual([dev.DEBIAN_MIRROR, dev.KUBEADM_IMAGES], ["", ""]);
     });

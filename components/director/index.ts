@@ -37,6 +37,7 @@ export function prepareDirectorEnv(site: SiteConfig, secrets: Pick<SiteSecrets, 
         REGISTRY_PASSWORD: password,
         DIRECTOR_ADDRESS: site.director.address,
         MIRROR_IMAGES: cluster.registry.mirrorImages.join("\n"),
+        MIRROR_FROM: cluster.registry.mirrorFrom ?? "",
         // the director checks these against `kubeadm config images list` (air-gapped sites)
         KUBEADM_IMAGES: cluster.airGapped ? (kubeadmImages(cluster.kubernetesVersion) ?? []).join("\n") : "",
         KVMK8S_FILES: filesPayload([

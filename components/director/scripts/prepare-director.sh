@@ -30,6 +30,10 @@
 #   DIRECTOR_ADDRESS      required  the director's own address, REGISTRY_HOST resolves to it (e.g. 10.10.0.10)
 #   MIRROR_IMAGES         optional  newline-separated images to copy into the registry
 #                                   (e.g. "registry.k8s.io/pause:3.10"; empty = none)
+#   MIRROR_FROM           optional  a registry of the site that holds MIRROR_IMAGES at this registry's
+#                                   paths (no upstream host, docker.io's library/ explicit); the
+#                                   images are copied from it instead of their public registries
+#                                   (e.g. 10.10.0.1:5000; empty = the public registries)
 #   KUBEADM_IMAGES        optional  newline-separated images the program mirrors for kubeadm; every
 #                                   image `kubeadm config images list` names must be among them
 #                                   (e.g. "registry.k8s.io/pause:3.10"; empty = no check, not air-gapped)
@@ -83,6 +87,8 @@ for mirror in "${DEBIAN_MIRROR:-}" "${DEBIAN_SECURITY_MIRROR:-}"; do
     [[ -z "$mirror" || "$mirror" =~ ^https?://[A-Za-z0-9._:/~%+-]+$ ]] || die "DEBIAN_MIRROR and DEBIAN_SECURITY_MIRROR must be http(s) URLs, got '$mirror'"
 done
 if [[ -n "${DEBIAN_SECURITY_MIRROR:-}" && -z "${DEBIAN_MIRROR:-}" ]]; then die "DEBIAN_SECURITY_MIRROR needs DEBIAN_MIRROR"; fi
+MIRROR_FROM="${MIRROR_FROM:-}"
+[[ -z "$MIRROR_FROM" || "$MIRROR_FROM" =~ ^[A-Za-z0-9.-]+(:[0-9]+)?$ ]] || die "MIRROR_FROM '$MIRROR_FROM' is not a registry host[:port]"
 REGISTRY="$REGISTRY_HOST:$REGISTRY_PORT"
 
 # Credentials for curl (-K) and skopeo (auth file), in the private temp dir: never on a
@@ -293,14 +299,14 @@ wait_registry() {
 }
 
 # Copy every MIRROR_IMAGES ref to REGISTRY under the same path without its registry host,
-# which is where containerd's hosts.toml mirrors look for it.
+# which is where containerd's hosts.toml mirrors look for it; from MIRROR_FROM when given
+# (air-gapped sites), else from the image's own registry.
 mirror_images() {
-    require_live
-    local refs=() ref dest certs="$KVMK8S_TMP/registry-certs" present=0 copied=0
+    local refs=() ref src dest certs="$KVMK8S_TMP/registry-certs" present=0 copied=0
     mapfile -t refs <<<"${MIRROR_IMAGES:-}"
     write_registry_credentials
     mkdir -p -- "$certs"
-    cp -- "$REGISTRY_CA" "$certs/ca.crt"
+    cp -- "$KVMK8S_ROOT$REGISTRY_CA" "$certs/ca.crt"
     for ref in "${refs[@]}"; do
         ref="${ref//[[:space:]]/}"
         [[ -n "$ref" ]] || continue
@@ -312,12 +318,13 @@ mirror_images() {
             present=$((present + 1))
             continue
         fi
+        src="${MIRROR_FROM:-$image_host}/$image_path"
         run_logged skopeo skopeo copy --all --preserve-digests --retry-times 3 \
             --dest-authfile "$KVMK8S_TMP/registry-auth.json" --dest-cert-dir "$certs" \
-            "docker://$image_host/$image_path" "$dest" ||
-            die "copying $image_host/$image_path into the registry failed"
+            "docker://$src" "$dest" ||
+            die "copying $src into the registry failed"
         copied=$((copied + 1))
-        log "changed: mirrored $image_host/$image_path to $REGISTRY/$image_path"
+        log "changed: mirrored $src to $REGISTRY/$image_path"
     done
     if [[ "$copied" -eq 0 ]]; then
         log "ok: all $present mirrored images already in the registry"
