@@ -8,6 +8,7 @@
  */
 import * as assert from "assert";
 import { spawnSync } from "child_process";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -77,7 +78,7 @@ class Box {
     }
 
     serve(url: string, content: string | Buffer): void {
-        const name = require("crypto").createHash("sha256").update(url).digest("hex").slice(0, 16);
+        const name = createHash("sha256").update(url).digest("hex").slice(0, 16);
         fs.writeFileSync(path.join(this.served, name), content);
     }
 
@@ -244,7 +245,7 @@ describe("sources VMs fetch from (scripts in a temp root, stand-in tools)", () =
             const tgz = path.join(box.dir, "helm.tgz");
             assert.strictEqual(spawnSync("tar", ["-czf", tgz, "-C", work, "linux-amd64"]).status, 0);
             const tarball = fs.readFileSync(tgz);
-            return { tarball, sum: require("crypto").createHash("sha256").update(tarball).digest("hex") };
+            return { tarball, sum: createHash("sha256").update(tarball).digest("hex") };
         }
 
         it("installs it without a download, checked against its .sha256sum; a second run is a no-op", () => {
