@@ -8,7 +8,7 @@ import { prepareDirectorScript } from "../components/director";
 import { kubeletExtraArgs, prepareNodeEnv, prepareNodeScript } from "../components/node-prep";
 import { envPrelude, filesPayload, runEmbeddedAsRoot, shellQuote } from "../components/remote";
 import { buildSite, Site } from "../components/site";
-import { SiteConfig } from "../stacks";
+import { profiles, SiteConfig } from "../stacks";
 import { PRIVATE_KEY_MARKER, resolveOrThrow, stackInput, stackSite } from "./fixtures";
 import { MOCK_CA_CERT, MOCK_SECRET, mockHostKey, mockOutputs, plainCopies, record, Recording, Registration, SECRET_SIG } from "./harness";
 
@@ -64,21 +64,23 @@ describe("bootstrap graph (pulumi mocks)", () => {
                 }
                 const inits = rec.ofType(COMMAND).filter((c) => triggers(c)[0] === scripts.init.hash);
                 assert.deepStrictEqual(inits.map((c) => c.name), [`${site.masters[0].hostname}-init`], "exactly one kubeadm init, on the first master");
-                for (const p of prepares) {
-                    assert.ok(dependsOn(rec, inits[0], p), `init does not wait for ${p.name}`);
+                assert.ok(inits[0].dependencies.includes(prepares[0].urn), "init does not wait for its own master's preparation");
+                for (const w of site.workers) {
+                    assert.ok(!dependsOn(rec, inits[0], cmd(rec, `${w.hostname}-prepare`)), `init waits for ${w.hostname}'s preparation, which it does not need`);
                 }
             });
 
-            it("masters join one at a time after init; workers join in parallel after the last master", () => {
+            it("masters join one at a time after init and the CNI; workers join in parallel after the last master", () => {
                 const { rec, site } = built[stack];
                 const init = cmd(rec, `${site.masters[0].hostname}-init`);
+                const calico = cmd(rec, `${site.name}-cluster-calico`);
                 const masterJoins = site.masters.slice(1).map((m) => cmd(rec, `${m.hostname}-join`));
                 const workerJoins = site.workers.map((w) => cmd(rec, `${w.hostname}-join`));
                 for (const j of [...masterJoins, ...workerJoins]) {
                     assert.ok(dependsOn(rec, j, init), `${j.name} does not wait for kubeadm init`);
                 }
                 masterJoins.forEach((j, i) => {
-                    const before = i === 0 ? init : masterJoins[i - 1];
+                    const before = i === 0 ? calico : masterJoins[i - 1];
                     // through its join-credentials refresh
                     assert.ok(dependsOn(rec, j, before), `${j.name} does not follow ${before.name}`);
                     assert.ok(!dependsOn(rec, before, j), `${before.name} waits for ${j.name}`);
@@ -126,17 +128,29 @@ describe("bootstrap graph (pulumi mocks)", () => {
                 assert.strictEqual(rec.all.filter((r) => r.name.endsWith("-etcd-snapshot")).length, 0, "no snapshot unless cluster.etcdSnapshot > 0");
             });
 
-            it("Calico after every join; the readiness gate after Calico and every join, expecting every node", () => {
+            it("Calico right after init, before any other node joins (nodes are NotReady until a CNI exists); the readiness gate after every join, expecting every node", () => {
                 const { rec, site } = built[stack];
-                const joins = [cmd(rec, `${site.masters[0].hostname}-init`), ...[...site.masters.slice(1), ...site.workers].map((n) => cmd(rec, `${n.hostname}-join`))];
+                const init = cmd(rec, `${site.masters[0].hostname}-init`);
+                const joins = [...site.masters.slice(1), ...site.workers].map((n) => cmd(rec, `${n.hostname}-join`));
                 const calico = cmd(rec, `${site.name}-cluster-calico`);
                 const gate = cmd(rec, `${site.name}-cluster-ready`);
+                assert.ok(calico.dependencies.includes(init.urn), "Calico does not wait for kubeadm init");
+                assert.ok(dependsOn(rec, calico, cmd(rec, `${site.director.hostname}-kubeconfig`)), "Calico runs before the director has a kubeconfig");
                 for (const j of joins) {
-                    assert.ok(dependsOn(rec, calico, j), `Calico does not wait for ${j.name}`);
+                    assert.ok(!dependsOn(rec, calico, j), `Calico waits for ${j.name}: the CNI must come before the joins`);
+                    assert.ok(dependsOn(rec, j, calico), `${j.name} joins before the CNI exists`);
                     assert.ok(dependsOn(rec, gate, j), `the gate does not wait for ${j.name}`);
                 }
+                assert.ok(dependsOn(rec, gate, init));
                 assert.ok(dependsOn(rec, gate, calico));
                 assert.match(String(gate.inputs.stdin), new RegExp(`export EXPECTED_NODES='${[...site.masters, ...site.workers].map((n) => n.hostname).join(" ")}'`));
+            });
+
+            it("the Kubernetes provider gets its kubeconfig only from the readiness gate on: configured earlier, it latches 'cluster unreachable' for the run", () => {
+                const { rec, site } = built[stack];
+                const provider = rec.ofType("pulumi:providers:kubernetes")[0];
+                const gate = cmd(rec, `${site.name}-cluster-ready`);
+                assert.ok((provider.propertyDependencies.kubeconfig ?? []).includes(gate.urn), `the provider's kubeconfig does not wait for ${gate.name}`);
             });
 
             it("every command pins the host key of the VM it reaches; node commands go through the director", () => {
@@ -270,6 +284,25 @@ describe("bootstrap graph (pulumi mocks)", () => {
             assert.ok(String(after.get("site1-cluster-upgrade")!.inputs.stdin).includes("export KUBERNETES_APT_REPO='https://pkgs.k8s.io/core:/stable:/v1.32/deb/'"));
             // preparation re-runs (an update, not a replacement) to point apt at the new minor
             assert.ok(String(after.get("site1-master-1-prepare")!.inputs.stdin).includes("v1.32/deb/"));
+        });
+
+        it("a worker added or a master rebuilt on a later day: its membership and its join wait for its own preparation, directly", async () => {
+            const input = stackInput("prod");
+            const siteInput = input.site as { workers: Record<string, unknown>[]; masters: Record<string, unknown>[] };
+            siteInput.workers = [
+                ...structuredClone(profiles.prod.site.workers),
+                { name: "worker-4", hypervisor: "svc-4", addresses: { internal: "10.10.0.24", services: "10.20.0.24", storage: "10.30.0.24" } },
+            ];
+            const grown = resolveOrThrow(input);
+            const rebuilt: SiteConfig = { ...grown, masters: grown.masters.map((m, i) => (i === 1 ? { ...m, rebuild: 1 } : m)) };
+            const rec = await record(() => buildSite(rebuilt));
+            for (const hostname of ["site1-worker-4", "site1-master-2"]) {
+                const prepare = cmd(rec, `${hostname}-prepare`);
+                for (const c of [cmd(rec, `${hostname}-membership`), cmd(rec, `${hostname}-join`)]) {
+                    // an indirect path through init hides a missing edge on a first build only
+                    assert.ok(c.dependencies.includes(prepare.urn), `${c.name} does not wait for ${prepare.name}`);
+                }
+            }
         });
 
         it("bumping cluster.etcdSnapshot adds a snapshot command keyed by the counter, after the gate", async () => {

@@ -13,7 +13,7 @@ export interface AppStackArgs {
     /** The admin kubeconfig (a secret). */
     kubeconfig: pulumi.Input<string>;
     /** The readiness gate: applications go on only once every node is Ready. */
-    ready: pulumi.Resource;
+    ready: pulumi.CustomResource;
     /** Pull credentials for the director registry (air-gapped sites). */
     registryPassword: pulumi.Input<string>;
 }
@@ -31,11 +31,16 @@ export class AppStack extends pulumi.ComponentResource {
         const { site } = args;
         const { releases, order } = site.apps;
 
+        // The kubeconfig is handed over only once the readiness gate has run: pulumi-kubernetes
+        // configures a provider as soon as its inputs are known, and if the API does not answer
+        // then, it marks the cluster unreachable for the whole run and every create fails. The
+        // gate's id resolves when its Command has finished, in this run.
         // clusterIdentifier: an unknown kubeconfig (the first preview) must not plan the
         // replacement of the provider and so of everything it manages.
+        const kubeconfig = pulumi.all([args.kubeconfig, args.ready.id]).apply(([config]) => config);
         this.provider = new k8s.Provider(
             `${name}-kubernetes`,
-            { kubeconfig: pulumi.secret(args.kubeconfig), clusterIdentifier: site.name },
+            { kubeconfig: pulumi.secret(kubeconfig), clusterIdentifier: site.name },
             { parent: this },
         );
         const child = { parent: this, provider: this.provider };

@@ -3,13 +3,17 @@
  *
  * Order, each arrow a dependsOn:
  *   director ready -> every node prepared (in parallel)
- *   -> kubeadm init on the first master
+ *   -> kubeadm init on the first master (once that master is prepared)
+ *   -> Calico, right after init as upstream does it: a node is NotReady until a CNI config
+ *      exists, so with the CNI first every node turns Ready as it joins
  *   -> the other masters join, one at a time (etcd grows by one member per step)
  *   -> workers join, in parallel
- *   -> Calico -> readiness gate (every node Ready) -> upgrade (a no-op unless the version moved)
+ *   -> readiness gate (every node Ready) -> upgrade (a no-op unless the version moved)
  * Before each join the node's membership Command (on the director) refreshes the bootstrap
  * token (and, for a master, the uploaded certificates), so a join on a later day works as on
- * the first; deleting that Command drains and removes the node.
+ * the first; deleting that Command drains and removes the node. Each membership and each
+ * join waits for its own node's preparation directly: a node added or rebuilt on a later day
+ * has no other path to it.
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -129,7 +133,8 @@ export class Cluster extends pulumi.ComponentResource {
                     deleteEnv: { NODE: node.vm.node.hostname, ROLE: node.vm.node.role, DRAIN_TIMEOUT_SECONDS: "600", WAIT_TIMEOUT_SECONDS: "900" },
                     triggers: [node.vm.domain.id],
                 },
-                { ...child, dependsOn: [roster, ...dependsOn], deletedWith: secrets.clusterCaKey },
+                // its own node's preparation: the refresh and the drain both talk to that node
+                { ...child, dependsOn: [roster, node.prepared, ...dependsOn], deletedWith: secrets.clusterCaKey },
             );
 
         const [first, ...others] = args.masters;
@@ -144,7 +149,7 @@ export class Cluster extends pulumi.ComponentResource {
                 env: joinSecrets.apply((s) => ({ CONTROL_PLANE_ENDPOINT: endpoint, KVMK8S_FILES: filesPayload(initFiles(site, s)) })),
                 triggers: [first.vm.domain.id],
             },
-            { ...child, dependsOn: [...allPrepared, firstMembership] },
+            { ...child, dependsOn: [first.prepared, firstMembership] },
         );
 
         this.kubeconfig = pulumi.secret(
@@ -155,10 +160,25 @@ export class Cluster extends pulumi.ComponentResource {
         // the director's kubectl and helm use it once the API answers (the script waits)
         const directorKubeconfig = director.installKubeconfig(this.kubeconfig, site, { dependsOn: [this.init, director.ready] });
 
+        // The CNI right after init: nodes turn Ready as they join (no node is Ready before a
+        // CNI config exists), so a later master's join finds a Ready control plane.
+        this.calico = scriptCommand(
+            `${name}-calico`,
+            {
+                connection: director.connection,
+                script: scripts.calico,
+                env: {
+                    CALICO_OPERATOR_MANIFEST: site.cluster.calico.operatorManifest,
+                    KVMK8S_FILES: filesPayload([{ path: "/etc/kvm-k8s/calico-installation.yaml", mode: "0644", content: calicoInstallation(site) }]),
+                },
+            },
+            { ...child, dependsOn: [directorKubeconfig, this.init] },
+        );
+
         // One master at a time: each join adds an etcd member, and two joining at once can
         // leave etcd without quorum.
         this.masterJoins = [];
-        let previous: command.remote.Command = this.init;
+        let previous: command.remote.Command = this.calico;
         for (const master of others) {
             const admitted = membership(master, [previous, directorKubeconfig]);
             previous = scriptCommand(
@@ -169,7 +189,7 @@ export class Cluster extends pulumi.ComponentResource {
                     env: joinSecrets.apply((s) => ({ KVMK8S_FILES: filesPayload(nodeFiles(site, master.vm.node, s)) })),
                     triggers: [master.vm.domain.id],
                 },
-                { ...child, dependsOn: [admitted] },
+                { ...child, dependsOn: [admitted, master.prepared] },
             );
             this.masterJoins.push(previous);
         }
@@ -185,25 +205,11 @@ export class Cluster extends pulumi.ComponentResource {
                     env: joinSecrets.apply((s) => ({ KVMK8S_FILES: filesPayload(nodeFiles(site, worker.vm.node, s)) })),
                     triggers: [worker.vm.domain.id],
                 },
-                { ...child, dependsOn: [membership(worker, [controlPlaneComplete, directorKubeconfig])] },
+                { ...child, dependsOn: [membership(worker, [controlPlaneComplete, directorKubeconfig]), worker.prepared] },
             ),
         );
 
         const joins = [this.init, ...this.masterJoins, ...this.workerJoins];
-        this.calico = scriptCommand(
-            `${name}-calico`,
-            {
-                connection: director.connection,
-                script: scripts.calico,
-                env: {
-                    CALICO_OPERATOR_MANIFEST: site.cluster.calico.operatorManifest,
-                    KVMK8S_FILES: filesPayload([{ path: "/etc/kvm-k8s/calico-installation.yaml", mode: "0644", content: calicoInstallation(site) }]),
-                },
-            },
-            { ...child, dependsOn: [directorKubeconfig, ...joins] },
-        );
-
-
         this.ready = scriptCommand(
             `${name}-ready`,
             {
