@@ -16,6 +16,9 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { calicoInstallation } from "../components/cluster/calico";
+import { filesPayload } from "../components/remote";
+import { stackSite } from "./fixtures";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -1190,15 +1193,19 @@ esac
         const TOKEN_SECRET = "0123456789abcdef";
         const CERT_KEY = "0123456789abcdef".repeat(4);
         const OPS_USER = "kvmk8s";
-        // State files: nodes ("name ready kubeletVersion unschedulable address"), server (the API
+        // State files: nodes ("name kubeletHealthy kubeletVersion unschedulable address"), cni
+        // (present: a CNI is installed; like the real kubelet, no node is Ready without one),
+        // apiserver-down (names of masters whose API server does not answer), server (the API
         // server's gitVersion), api-down (present: the API does not answer), secret-NAME (a
         // bootstrap token's "data.token-secret data.expiration"), events (kubectl and ssh calls that
-        // change something, in order), remote-snapshot (the file etcdctl saved on the master).
+        // change something, in order), remote-snapshot (the file etcdctl saved on the master),
+        // applied-FILE (server-side applied manifests, for kubectl diff).
         const KUBECTL = `state="$FAKE_STATE"
 echo "kubectl $*" >>"$state/calls"
 args=" $* "
 after() { local want="$1" prev=""; shift; for a in "$@"; do if [[ "$prev" == "$want" ]]; then echo "$a"; return; fi; prev="$a"; done; }
-node_line() { awk -v n="$1" '$1 == n' "$state/nodes"; }
+# the Ready condition: a healthy kubelet reports NotReady until a CNI config exists
+node_line() { awk -v n="$1" -v cni="$([[ -e "$state/cni" ]] && echo 1)" '$1 == n { if (!cni) $2 = "False"; print }' "$state/nodes"; }
 set_field() { awk -v n="$1" -v f="$2" -v v="$3" '$1 == n { $f = v } { print }' "$state/nodes" >"$state/n.tmp"; mv "$state/n.tmp" "$state/nodes"; }
 api_down() { [[ -e "$state/api-down" ]]; }
 case "$args" in
@@ -1207,7 +1214,7 @@ case "$args" in
     printf '{\\n  "clientVersion": {\\n    "major": "1",\\n    "gitVersion": "v1.30.9"\\n  },\\n  "kustomizeVersion": "v5.4.2"'
     if api_down; then printf '\\n}\\n'; echo "The connection to the server k8s.site1.example:6443 was refused" >&2; exit 1; fi
     printf ',\\n  "serverVersion": {\\n    "major": "1",\\n    "gitVersion": "%s",\\n    "platform": "linux/amd64"\\n  }\\n}\\n' "$(cat "$state/server")" ;;
-*" get nodes "*) awk '{ print $1, $2 }' "$state/nodes" ;;
+*" get nodes "*) awk -v cni="$([[ -e "$state/cni" ]] && echo 1)" '{ print $1, (cni ? $2 : "False") }' "$state/nodes" ;;
 *" get node "*)
     n="$(after node "$@")"; l="$(node_line "$n")"
     if [[ -z "$l" ]]; then
@@ -1215,11 +1222,15 @@ case "$args" in
         echo "Error from server (NotFound): nodes \\"$n\\" not found" >&2; exit 1
     fi
     case "$args" in
+    *" -o name "*) echo "node/$n" ;;
     *kubeletVersion*Ready*) awk '{ print $3, $2 }' <<<"$l" ;;
     *kubeletVersion*) awk '{ print $3 }' <<<"$l" ;;
     *Ready*) awk '{ print $2 }' <<<"$l" ;;
     *) echo "fake kubectl: unexpected node query: $*" >&2; exit 99 ;;
     esac ;;
+*" get pod kube-apiserver-"*"Ready"*) n="$(after pod "$@")"; n="\${n#kube-apiserver-}"
+    # a static pod: the kubelet reports it whether or not the node is Ready
+    if [[ -n "$(node_line "$n")" ]]; then if grep -qx "$n" "$state/apiserver-down" 2>/dev/null; then echo False; else echo True; fi; fi ;;
 *" get pod kube-apiserver-"*) n="$(after pod "$@")"; l="$(node_line "\${n#kube-apiserver-}")"
     if [[ -n "$l" ]]; then echo "registry.k8s.io/kube-apiserver:$(awk '{ print $3 }' <<<"$l")"; fi ;;
 *" drain "*) n="$(after drain "$@")"; echo "drain $n" >>"$state/events"; set_field "$n" 4 true
@@ -1232,6 +1243,13 @@ case "$args" in
     awk '$1 == "token-secret:" { s = $2 } $1 == "expiration:" { e = $2 } END { print s, e }' "$state/applied" >"$state/secret-$n"
     echo "secret/$n serverside-applied" ;;
 *" get configmap cluster-info "*) echo "eyJhbGciOiJIUzI1NiIsImtpZCI6ImFiY2RlZiJ9..signature" ;;
+*" diff --server-side "*) f="$(after -f "$@")"; cmp -s "$f" "$state/applied-$(basename "$f")" ;;
+*" apply --server-side "*" -f /"*) f="$(after -f "$@")"; cp "$f" "$state/applied-$(basename "$f")"; echo "apply $(basename "$f")" >>"$state/events"
+    # the Calico Installation: calico-node writes the CNI config on every node
+    if grep -q '^kind: Installation$' "$f"; then touch "$state/cni"; fi
+    echo "applied $f" ;;
+*" wait --for=condition=Established "*) echo "condition met" ;;
+*" get tigerastatus calico "*) if [[ -e "$state/cni" ]]; then echo True; fi ;;
 *) echo "fake kubectl: unexpected: $*" >&2; exit 99 ;;
 esac
 `;
@@ -1280,6 +1298,8 @@ esac
             fs.writeFileSync(path.join(box.dir, "state", "ssh-calls"), "");
             box.put("/root/.ssh/kvm-k8s-ops", "-----BEGIN OPENSSH PRIVATE KEY-----\nops\n-----END OPENSSH PRIVATE KEY-----\n", 0o600);
             box.put("/etc/kvm-k8s/known_hosts", "10.10.0.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMaster1\n");
+            // a running cluster has its CNI; the first-build test below starts without one
+            state("cni", "");
         });
         afterEach(() => box.cleanup());
 
@@ -1424,18 +1444,20 @@ esac
                 assert.deepStrictEqual(lines("events"), ["upload-certs site1-master-2"]);
             });
 
-            it("a master join fails clearly when no other master is Ready", () => {
+            it("a master join fails clearly when no other registered master's API server answers", () => {
                 box.put("/root/.kube/config", "apiVersion: v1\n", 0o600);
                 state("secret-bootstrap-token-abcdef", `${b64(TOKEN_SECRET)} ${b64(new Date(Date.now() + 3_600_000).toISOString())}\n`);
                 state("nodes", "site1-master-1 False v1.31.4 false 10.10.0.11\nsite1-master-2 True v1.31.4 false 10.10.0.12\n");
                 const r = box.run(rel, env({ NODE: "site1-master-2", ROLE: "master" }), extra());
                 ok(r, "itself Ready");
                 assert.match(r.stdout, /^ok: site1-master-2 already joined/m, "itself Ready: already joined");
-                // A rebuild: the node is not registered, and the only other registered master is NotReady.
+                // A rebuild: the node is not registered, and the only other registered master's
+                // API server does not answer.
                 state("nodes", "site1-master-1 False v1.31.4 false 10.10.0.11\n");
+                state("apiserver-down", "site1-master-1\n");
                 const none = box.run(rel, env({ NODE: "site1-master-2", ROLE: "master" }), extra());
                 assert.notStrictEqual(none.status, 0);
-                assert.match(none.stderr, /no master other than site1-master-2 is Ready \(masters: site1-master-1 site1-master-2 site1-master-3\): cannot upload the control-plane certificates site1-master-2 needs to join/);
+                assert.match(none.stderr, /no master other than site1-master-2 is registered with an API server that answers \(masters: site1-master-1 site1-master-2 site1-master-3\): cannot upload the control-plane certificates site1-master-2 needs to join/);
                 assert.deepStrictEqual(lines("ssh-calls"), []);
                 noSecrets(none);
 
@@ -1444,6 +1466,39 @@ esac
                 assert.match(bad.stderr, /TOKEN is not a bootstrap token/);
                 assert.ok(!bad.stderr.includes("0123456789abcdef"));
             });
+        });
+
+        it("a first prod build: the CNI right after init lets master-2's join go ahead, and nodes turn Ready only once install-calico.sh has run", () => {
+            // After kubeadm init: master-1 is registered, its kubelet healthy and its API server
+            // up, but there is no CNI yet, so it is NotReady, as the real kubelet reports it.
+            fs.rmSync(path.join(box.dir, "state", "cni"));
+            box.put("/root/.kube/config", "apiVersion: v1\n", 0o600);
+            state("nodes", "site1-master-1 True v1.31.4 false 10.10.0.11\n");
+            const gate = box.run("components/cluster/scripts/wait-nodes-ready.sh", { EXPECTED_NODES: "site1-master-1", TIMEOUT_SECONDS: "0" }, extra());
+            assert.notStrictEqual(gate.status, 0, "a node is Ready before any CNI exists");
+            assert.match(gate.stderr, /not Ready: site1-master-1/);
+
+            // The refresh before master-2 joins uses master-1, NotReady but serving.
+            const refresh = box.run("components/cluster/scripts/refresh-join.sh", {
+                NODE: "site1-master-2", ROLE: "master", TOKEN, CERTIFICATE_KEY: CERT_KEY, MASTERS, OPS_USER,
+            }, extra());
+            ok(refresh, "refresh before the CNI");
+            assert.match(refresh.stdout, /^changed: control-plane certificates uploaded again from site1-master-1 \(kept 2 h\) for site1-master-2's join$/m);
+
+            // install-calico.sh, as the program runs it right after init: then master-1 is Ready.
+            box.put("/opt/tigera-operator.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tigera-operator\n");
+            const calico = {
+                CALICO_OPERATOR_MANIFEST: box.p("/opt/tigera-operator.yaml"),
+                KVMK8S_FILES: filesPayload([{ path: "/etc/kvm-k8s/calico-installation.yaml", mode: "0644", content: calicoInstallation(stackSite("prod")) }]),
+            };
+            const first = box.run("components/cluster/scripts/install-calico.sh", calico, extra());
+            ok(first, "install-calico.sh");
+            assert.match(first.stdout, /^changed: applied \/etc\/kvm-k8s\/calico-installation\.yaml$/m);
+            assert.match(first.stdout, /^ok: calico is Available \(tigerastatus calico\)$/m);
+            const again = box.run("components/cluster/scripts/install-calico.sh", calico, extra());
+            ok(again, "install-calico.sh again");
+            assert.doesNotMatch(again.stdout, /changed:/);
+            ok(box.run("components/cluster/scripts/wait-nodes-ready.sh", { EXPECTED_NODES: "site1-master-1", TIMEOUT_SECONDS: "0" }, extra()), "Ready once the CNI runs");
         });
 
         describe("upgrade-cluster.sh", () => {

@@ -5,8 +5,10 @@
 # deleted 2 h after the upload. So (a) the bootstrap token TOKEN must exist with at least 30
 # minutes left: else its bootstrap-token Secret is applied again (kubectl server-side apply,
 # from stdin), valid for 2 h; (b) for a master, the certificates are uploaded again,
-# encrypted with CERTIFICATE_KEY, by `kubeadm init phase upload-certs` on another Ready
-# master, reached over ssh with the director's operations key. Nothing is done on the first
+# encrypted with CERTIFICATE_KEY, by `kubeadm init phase upload-certs` on another registered
+# master whose API server answers (Ready ones first: a master can be NotReady while its API
+# serves, e.g. before the CNI runs), reached over ssh with the director's operations key.
+# Nothing is done on the first
 # build (no kubeconfig, or the API does not answer: kubeadm init creates the token) or when
 # the node is already joined and Ready. Neither secret is ever printed or put on a command
 # line: they travel on stdin (on the master, kubeadm gets the key as an argument from the
@@ -153,8 +155,24 @@ MANIFEST
     log "ok: cluster-info is signed for token $TOKEN_ID"
 }
 
+# api_serves NAME: the kube-apiserver static pod of master NAME is Ready, i.e. its readiness
+# probe (/readyz) passes. The kubelet reports static pods whatever the node's own Ready
+# condition, which stays False until a CNI config exists.
+api_serves() {
+    local ready
+    ready="$(kubectl -n kube-system get pod "kube-apiserver-$1" --ignore-not-found --request-timeout=15s \
+        -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" || return 1
+    [[ "$ready" == True ]]
+}
+
+# node_registered NAME: the Node NAME exists, Ready or not.
+node_registered() {
+    [[ -n "$(kubectl get node "$1" --ignore-not-found --request-timeout=15s -o name 2>/dev/null)" ]]
+}
+
 # A joining master fetches the control-plane certificates from the kubeadm-certs Secret,
-# which kubeadm deletes 2 h after an upload: upload them again from another Ready master.
+# which kubeadm deletes 2 h after an upload: upload them again from another master that is
+# registered and whose API server answers, Ready masters first.
 # The key reaches that master on ssh's stdin; its remote shell hands it to kubeadm with
 # $(cat), so it is on that master's kubeadm command line for the upload's duration (as with
 # any `kubeadm init phase upload-certs --certificate-key`), never on the director's nor in a log.
@@ -164,11 +182,15 @@ upload_certs() {
         log "ok: $NODE joins as a worker; no control-plane certificates to upload"
         return 0
     fi
+    local serving=()
     for name in "${MASTER_NAMES[@]}"; do
-        if [[ "$name" != "$NODE" ]] && node_ready "$name"; then candidates+=("$name"); fi
+        if [[ "$name" != "$NODE" ]] && node_registered "$name" && api_serves "$name"; then
+            if node_ready "$name"; then candidates+=("$name"); else serving+=("$name"); fi
+        fi
     done
+    candidates+=("${serving[@]}")
     [[ "${#candidates[@]}" -gt 0 ]] ||
-        die "no master other than $NODE is Ready (masters: ${MASTER_NAMES[*]}): cannot upload the control-plane certificates $NODE needs to join"
+        die "no master other than $NODE is registered with an API server that answers (masters: ${MASTER_NAMES[*]}): cannot upload the control-plane certificates $NODE needs to join"
     require_ops_access
     for name in "${candidates[@]}"; do
         # shellcheck disable=SC2016 # $(cat) is expanded by the remote shell: the key comes from stdin
@@ -177,9 +199,9 @@ upload_certs() {
             log "changed: control-plane certificates uploaded again from $name (kept 2 h) for $NODE's join"
             return 0
         fi
-        warn "uploading the control-plane certificates from $name failed; trying the next Ready master"
+        warn "uploading the control-plane certificates from $name failed; trying the next master"
     done
-    die "no Ready master could upload the control-plane certificates for $NODE's join (tried: ${candidates[*]})"
+    die "no master could upload the control-plane certificates for $NODE's join (tried: ${candidates[*]})"
 }
 
 STEPS=(cluster_exists node_joined bootstrap_token upload_certs)
