@@ -5,7 +5,7 @@ import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { scripts } from "../components/cluster";
 import { prepareDirectorScript } from "../components/director";
-import { kubeletExtraArgs, prepareNodeEnv, prepareNodeScript } from "../components/node-prep";
+import { prepareNodeEnv, prepareNodeScript } from "../components/node-prep";
 import { envPrelude, filesPayload, runEmbeddedAsRoot, shellQuote } from "../components/remote";
 import { buildSite, Site } from "../components/site";
 import { profiles, SiteConfig } from "../stacks";
@@ -345,13 +345,13 @@ describe("bootstrap graph (pulumi mocks)", () => {
         assert.strictEqual(env.NTP_SERVERS, "10.10.0.1");
         assert.strictEqual(env.KUBERNETES_APT_REPO, "https://pkgs.k8s.io/core:/stable:/v1.31/deb/");
         assert.strictEqual(env.MIRRORED_REGISTRIES, "docker.io registry.k8s.io quay.io ghcr.io");
-        assert.strictEqual(env.KUBELET_EXTRA_ARGS, "--system-reserved=cpu=500m,memory=1Gi,ephemeral-storage=2Gi --kube-reserved=cpu=500m,memory=1Gi,ephemeral-storage=2Gi --eviction-hard=memory.available<500Mi,nodefs.available<10%,imagefs.available<15%");
+        // reservations and eviction are in the KubeletConfiguration, not deprecated flags
+        assert.strictEqual(env.KUBELET_EXTRA_ARGS, "");
         assert.ok(env.HOSTS_ENTRIES.split("\n").includes("10.10.0.10 registry.site1.kvm-k8s.internal"));
         assert.ok(env.HOSTS_ENTRIES.split("\n").includes("10.10.0.22 site1-worker-2.site1.kvm-k8s.internal site1-worker-2"));
         assert.strictEqual(env.KVMK8S_FILES, filesPayload([{ path: "/usr/local/share/ca-certificates/kvm-k8s-registry-ca.crt", mode: "0644", content: "CA-PEM" }]));
         assert.deepStrictEqual([env.REGISTRY_USER, env.REGISTRY_PASSWORD], ["kvmk8s", "pw"]);
         assert.strictEqual(prepareNodeEnv(stackSite("dev"), stackSite("dev").workers[0], { caCertPem: "x", password: "y", opsPublicKey: "z" }).MIRRORED_REGISTRIES, "");
-        assert.strictEqual(kubeletExtraArgs({ systemReserved: {}, kubeReserved: { cpu: "1" }, evictionHard: {} }), "--kube-reserved=cpu=1");
     });
 
     describe("how scripts receive their input", () => {

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { calicoInstallation } from "../components/cluster/calico";
-import { caCertHash, kubeadmApiVersion, kubeadmInitConfig, kubeadmJoinConfig, JoinSecrets } from "../components/control-plane/kubeadm";
+import { caCertHash, kubeadmApiVersion, kubeadmInitConfig, kubeadmJoinConfig, kubeletConfiguration, JoinSecrets } from "../components/control-plane/kubeadm";
 import { kubeVipManifest } from "../components/control-plane/kube-vip";
 import { registryConfig } from "../components/director/registry";
 import { SiteConfig } from "../stacks";
@@ -33,6 +33,12 @@ const docs = (yaml: string): Record<string, any>[] => YAML.parseAllDocuments(yam
 function withVersion(stack: string, version: string): SiteConfig {
     const input = stackInput(stack);
     (input.site as Record<string, unknown>).cluster = { kubernetesVersion: version };
+    return resolveOrThrow(input);
+}
+
+function withPort(stack: string, port: number): SiteConfig {
+    const input = stackInput(stack);
+    (input.site as Record<string, unknown>).cluster = { endpoint: { port } };
     return resolveOrThrow(input);
 }
 
@@ -82,6 +88,27 @@ describe("kubeadm configuration", () => {
         assert.strictEqual(init.localAPIEndpoint.advertiseAddress, "10.10.0.11");
         assert.deepStrictEqual(init.nodeRegistration.ignorePreflightErrors, ["DirAvailable--etc-kubernetes-manifests"]);
         assert.strictEqual(kubelet.cgroupDriver, "systemd");
+    });
+
+    it("reservations and all four hard-eviction thresholds are in the KubeletConfiguration (setting one zeroes the unset ones)", () => {
+        const kubelet = docs(kubeadmInitConfig(stackSite("prod"), SECRETS))[2];
+        assert.deepStrictEqual(kubelet.systemReserved, { cpu: "500m", memory: "1Gi", "ephemeral-storage": "2Gi" });
+        assert.deepStrictEqual(kubelet.kubeReserved, { cpu: "500m", memory: "1Gi", "ephemeral-storage": "2Gi" });
+        // prod sets three thresholds; nodefs.inodesFree keeps the kubelet's own default
+        assert.deepStrictEqual(kubelet.evictionHard, { "memory.available": "500Mi", "nodefs.available": "10%", "nodefs.inodesFree": "5%", "imagefs.available": "15%" });
+        const none = kubeletConfiguration({ kubelet: { systemReserved: {}, kubeReserved: {}, evictionHard: { "memory.available": "1Gi" } } });
+        assert.deepStrictEqual(none.evictionHard, { "memory.available": "1Gi", "nodefs.available": "10%", "nodefs.inodesFree": "5%", "imagefs.available": "15%" });
+        assert.ok(!("systemReserved" in none) && !("kubeReserved" in none));
+    });
+
+    it("every API server binds the endpoint's port (kube-vip moves the VIP, it translates no port)", () => {
+        const site = withPort("prod", 8443);
+        const [init, cluster] = docs(kubeadmInitConfig(site, SECRETS));
+        assert.strictEqual(cluster.controlPlaneEndpoint, "10.20.0.5:8443");
+        assert.strictEqual(init.localAPIEndpoint.bindPort, 8443);
+        assert.strictEqual(docs(kubeadmJoinConfig(site, site.masters[1], SECRETS))[0].controlPlane.localAPIEndpoint.bindPort, 8443);
+        const env = YAML.parse(kubeVipManifest(site.cluster)!).spec.containers[0].env as { name: string; value: string }[];
+        assert.strictEqual(env.find((e) => e.name === "port")!.value, "8443");
     });
 
     it("dev: endpoint is the master's address, images from upstream, no kube-vip", () => {

@@ -89,8 +89,34 @@ export function clusterConfiguration(site: SiteConfig): Record<string, unknown> 
     return doc;
 }
 
-function kubeletConfiguration(): Record<string, unknown> {
-    return { apiVersion: "kubelet.config.k8s.io/v1beta1", kind: "KubeletConfiguration", cgroupDriver: "systemd" };
+/**
+ * The kubelet's own hard-eviction defaults on Linux (kubelet docs, "Node-pressure eviction").
+ * Setting any `evictionHard` threshold sets every unset one to zero, so all four are always
+ * written: the site's values over these.
+ */
+export const EVICTION_HARD_DEFAULTS: Readonly<Record<string, string>> = {
+    "memory.available": "100Mi",
+    "nodefs.available": "10%",
+    "nodefs.inodesFree": "5%",
+    "imagefs.available": "15%",
+};
+
+/**
+ * Reservations and eviction for every node, in the KubeletConfiguration (the
+ * `--system-reserved`/`--kube-reserved`/`--eviction-hard` flags are deprecated). kubeadm
+ * stores it in the kubelet-config ConfigMap at init, and every join writes it to the node.
+ */
+export function kubeletConfiguration(cluster: Pick<ClusterConfig, "kubelet">): Record<string, unknown> {
+    const { systemReserved, kubeReserved, evictionHard } = cluster.kubelet;
+    const doc: Record<string, unknown> = { apiVersion: "kubelet.config.k8s.io/v1beta1", kind: "KubeletConfiguration", cgroupDriver: "systemd" };
+    if (Object.keys(systemReserved).length > 0) {
+        doc.systemReserved = { ...systemReserved };
+    }
+    if (Object.keys(kubeReserved).length > 0) {
+        doc.kubeReserved = { ...kubeReserved };
+    }
+    doc.evictionHard = { ...EVICTION_HARD_DEFAULTS, ...evictionHard };
+    return doc;
 }
 
 const serialize = (docs: Record<string, unknown>[]): string => docs.map((d) => YAML.stringify(d, { lineWidth: 0 })).join("---\n");
@@ -103,10 +129,12 @@ export function kubeadmInitConfig(site: SiteConfig, secrets: JoinSecrets): strin
         kind: "InitConfiguration",
         bootstrapTokens: [bootstrapToken(secrets)],
         certificateKey: secrets.certificateKey,
-        localAPIEndpoint: { advertiseAddress: node.address, bindPort: 6443 },
+        // the API server listens on the endpoint's port: kube-vip forwards nothing, it only
+        // moves the VIP, so the port clients dial is the port each API server binds
+        localAPIEndpoint: { advertiseAddress: node.address, bindPort: site.cluster.endpoint.port },
         nodeRegistration: nodeRegistration(site.cluster, node),
     };
-    return serialize([init, clusterConfiguration(site), kubeletConfiguration()]);
+    return serialize([init, clusterConfiguration(site), kubeletConfiguration(site.cluster)]);
 }
 
 /** JoinConfiguration for `node`: a control-plane join for masters, a plain one for workers. */
@@ -125,7 +153,7 @@ export function kubeadmJoinConfig(site: SiteConfig, node: NodeSpec, secrets: Joi
         nodeRegistration: nodeRegistration(site.cluster, node),
     };
     if (node.role === "master") {
-        join.controlPlane = { localAPIEndpoint: { advertiseAddress: node.address, bindPort: 6443 }, certificateKey: secrets.certificateKey };
+        join.controlPlane = { localAPIEndpoint: { advertiseAddress: node.address, bindPort: site.cluster.endpoint.port }, certificateKey: secrets.certificateKey };
     }
     return serialize([join]);
 }

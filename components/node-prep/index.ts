@@ -5,7 +5,7 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig, NodeSpec, SiteConfig } from "../../stacks";
+import { NodeSpec, SiteConfig } from "../../stacks";
 import { REGISTRY_CA_PATH } from "../director/registry";
 import { Connection, filesPayload, loadScript, scriptCommand } from "../remote";
 import { VirtualMachine } from "../vm";
@@ -14,29 +14,6 @@ export const prepareNodeScript = loadScript("components/node-prep/scripts/prepar
 
 /** Upstream registries nodes pull through the director on air-gapped sites. */
 export const MIRRORED_REGISTRIES = ["docker.io", "registry.k8s.io", "quay.io", "ghcr.io"];
-
-const joinMap = (m: Partial<Record<string, string>>, sep: string): string =>
-    Object.entries(m)
-        .map(([k, v]) => `${k}${sep}${v}`)
-        .join(",");
-
-/**
- * Kubelet flags that reserve CPU, memory and disk for the OS and Kubernetes itself, so pods
- * can't starve what else runs on the VM. kubeadm's kubelet unit reads /etc/default/kubelet.
- */
-export function kubeletExtraArgs(kubelet: ClusterConfig["kubelet"]): string {
-    const args: string[] = [];
-    if (Object.keys(kubelet.systemReserved).length > 0) {
-        args.push(`--system-reserved=${joinMap(kubelet.systemReserved, "=")}`);
-    }
-    if (Object.keys(kubelet.kubeReserved).length > 0) {
-        args.push(`--kube-reserved=${joinMap(kubelet.kubeReserved, "=")}`);
-    }
-    if (Object.keys(kubelet.evictionHard).length > 0) {
-        args.push(`--eviction-hard=${joinMap(kubelet.evictionHard, "<")}`);
-    }
-    return args.join(" ");
-}
 
 /** /etc/hosts lines: the registry name on the director, and every VM by name, without DNS. */
 export function hostsEntries(site: SiteConfig): string {
@@ -73,7 +50,9 @@ export function prepareNodeEnv(site: SiteConfig, node: NodeSpec, registry: Direc
         MIRRORED_REGISTRIES: cluster.airGapped ? MIRRORED_REGISTRIES.join(" ") : "",
         // the pause kubeadm expects for this version (stacks/kubeadm-images.ts)
         SANDBOX_IMAGE: cluster.sandboxImage,
-        KUBELET_EXTRA_ARGS: kubeletExtraArgs(cluster.kubelet),
+        // Reservations and eviction live in the KubeletConfiguration (kubeadm init): no
+        // deprecated flags; empty also takes them off nodes that had them.
+        KUBELET_EXTRA_ARGS: "",
         HOSTS_ENTRIES: hostsEntries(site),
         KVMK8S_FILES: filesPayload([{ path: REGISTRY_CA_PATH, mode: "0644", content: registry.caCertPem }]),
         // the director may log in with its ops key, from its own address only

@@ -33,7 +33,7 @@ import * as os from "os";
 import * as path from "path";
 import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from "child_process";
 import { renderCloudInit } from "../../components/vm";
-import { kubeletExtraArgs, prepareNodeEnv, prepareNodeScript } from "../../components/node-prep";
+import { prepareNodeEnv, prepareNodeScript } from "../../components/node-prep";
 import { envPrelude, LIBRARY_PATH, RUN_STDIN_AS_ROOT } from "../../components/remote";
 import { NodeSpec, SiteConfig } from "../../stacks/types";
 import { ROOT, stackSite } from "../fixtures";
@@ -424,7 +424,8 @@ describe("real VM: boot the dev master with its rendered cloud-init, then prepar
             assert.match(hostsToml, new RegExp(registry.replace(/\./g, "\\.")), `hosts.toml for ${registry}`);
             assert.strictEqual(sshOk("sudo -n systemctl is-active containerd").trim(), "active", "containerd running");
             const kubelet = sshOk("cat /etc/default/kubelet");
-            assert.strictEqual(kubelet.trim(), `KUBELET_EXTRA_ARGS="${kubeletExtraArgs(site.cluster.kubelet)}"`, "/etc/default/kubelet");
+            // reservations are in kubeadm's KubeletConfiguration: no deprecated flags here
+            assert.strictEqual(kubelet.trim(), `KUBELET_EXTRA_ARGS=""`, "/etc/default/kubelet");
             sshOk("test -s /usr/local/lib/kvm-k8s/lib.sh");
             assert.strictEqual(sshOk("sudo -n swapon --noheadings --show").trim(), "", "swap is on");
             sshOk(`test -s /usr/local/share/ca-certificates/kvm-k8s-registry-ca.crt`);
