@@ -1544,7 +1544,7 @@ esac
                 untouched();
             });
 
-            it("upgrades masters then workers in order, one at a time, draining only workers; a re-run does nothing", () => {
+            it("upgrades masters then workers in order, one at a time, each drained before its kubelet is upgraded; a re-run does nothing", () => {
                 state("server", "v1.31.4");
                 // master-2 and worker-2 are already at the target (e.g. rebuilt): skipped.
                 state("nodes", nodes("v1.31.4", {
@@ -1554,8 +1554,10 @@ esac
                 const r = box.run(rel, env("1.32.0"), extra());
                 ok(r, "upgrade");
                 assert.deepStrictEqual(lines("events"), [
+                    "drain site1-master-1",
                     "upgrade site1-master-1 first-master",
                     "uncordon site1-master-1",
+                    "drain site1-master-3",
                     "upgrade site1-master-3 master",
                     "uncordon site1-master-3",
                     "drain site1-worker-1",
@@ -1566,6 +1568,8 @@ esac
                     "uncordon site1-worker-3",
                 ]);
                 assert.deepStrictEqual(lines("calls").filter((l) => l.includes(" drain ")), [
+                    "kubectl drain site1-master-1 --ignore-daemonsets --delete-emptydir-data --timeout=600s",
+                    "kubectl drain site1-master-3 --ignore-daemonsets --delete-emptydir-data --timeout=600s",
                     "kubectl drain site1-worker-1 --ignore-daemonsets --delete-emptydir-data --timeout=600s",
                     "kubectl drain site1-worker-3 --ignore-daemonsets --delete-emptydir-data --timeout=600s",
                 ]);

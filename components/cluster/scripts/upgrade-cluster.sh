@@ -3,9 +3,9 @@
 # (a) Before touching anything it reads the API server's version and refuses a downgrade or
 # a skipped minor version (kubeadm upgrades one minor at a time). (b) Under the node-removal
 # lock (the one remove-node.sh takes, so upgrades and removals never overlap) it upgrades
-# the masters in MASTERS' order (the first runs `kubeadm upgrade apply`; masters are not
-# drained: they keep their etcd member), then the workers in WORKERS' order, each drained
-# first: it streams /usr/local/lib/kvm-k8s/upgrade-node.sh (from KVMK8S_FILES: lib.sh followed
+# the masters in MASTERS' order (the first runs `kubeadm upgrade apply`), then the workers in
+# WORKERS' order, each drained first, masters included, as kubeadm's upgrade guide has it
+# (a drain evicts pods, not the control plane's static pods nor its etcd member): it streams /usr/local/lib/kvm-k8s/upgrade-node.sh (from KVMK8S_FILES: lib.sh followed
 # by upgrade-node.sh) as is to the node over ssh with the director's operations key, uncordons
 # it and waits (WAIT_TIMEOUT_SECONDS, 10 minutes by default) until it is Ready with kubelet at
 # vTARGET_VERSION. A node is upgraded only once every other listed node is Ready (etcd quorum,
@@ -23,7 +23,7 @@
 #   OPS_USER               required  the user the director logs in to nodes as (e.g. kvmk8s)
 #   KVMK8S_FILES           required  "MODE PATH BASE64" records (e.g. "0755 /usr/local/lib/kvm-k8s/upgrade-node.sh IyEv...")
 #                                    holding upgrade-node.sh (lib.sh followed by the script)
-#   DRAIN_TIMEOUT_SECONDS  optional  drain timeout of a worker, in seconds (e.g. 600, the default)
+#   DRAIN_TIMEOUT_SECONDS  optional  drain timeout of a node, in seconds (e.g. 600, the default)
 #   WAIT_TIMEOUT_SECONDS   optional  longest wait, in seconds, for the other nodes to be Ready before a node's
 #                                    upgrade, and for the node to be Ready at the new version after it (e.g. 600, the default)
 #   KVMK8S_ROOT            optional  test hook: prefix for every path the script reads or writes (e.g. /tmp/t)
@@ -148,20 +148,17 @@ upgrade_one() {
         sleep 5
     done
     log "upgrading $name ($role, kubelet $current) to v$TARGET_VERSION"
-    if [[ "$role" == worker ]]; then
-        run_logged drain kubectl drain "$name" --ignore-daemonsets --delete-emptydir-data \
-            --timeout="${DRAIN_TIMEOUT_SECONDS}s" ||
-            stop "$name" "its drain did not finish within ${DRAIN_TIMEOUT_SECONDS}s (e.g. a PodDisruptionBudget allows no disruption; see above); it stays cordoned" "$@"
-        log "changed: drained $name"
-    fi
+    # Drained before its kubelet restarts at the new version, masters as well as workers
+    # (kubeadm's upgrade guide): pods move off first instead of dying with the kubelet.
+    run_logged drain kubectl drain "$name" --ignore-daemonsets --delete-emptydir-data \
+        --timeout="${DRAIN_TIMEOUT_SECONDS}s" ||
+        stop "$name" "its drain did not finish within ${DRAIN_TIMEOUT_SECONDS}s (e.g. a PodDisruptionBudget allows no disruption; see above); it stays cordoned" "$@"
+    log "changed: drained $name"
     status=0
     { node_prelude "$mode" && cat -- "$KVMK8S_ROOT$NODE_SCRIPT"; } |
         node_ssh "$address" sudo -n bash -s 2>&1 | sed -u "s/^/  $name: /" || status=$?
     if [[ "$status" -ne 0 ]]; then
-        if [[ "$role" == worker ]]; then
-            stop "$name" "upgrade-node.sh ($mode) failed on it (exit $status; see above); it stays cordoned" "$@"
-        fi
-        stop "$name" "upgrade-node.sh ($mode) failed on it (exit $status; see above)" "$@"
+        stop "$name" "upgrade-node.sh ($mode) failed on it (exit $status; see above); it stays cordoned" "$@"
     fi
     # The API may blink while a master's control plane restarts: retried, bounded.
     deadline=$((SECONDS + WAIT_TIMEOUT_SECONDS))
