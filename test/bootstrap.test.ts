@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { scripts } from "../components/cluster";
 import { prepareDirectorScript } from "../components/director";
 import { prepareNodeEnv, prepareNodeScript } from "../components/node-prep";
-import { envPrelude, filesPayload, runEmbeddedAsRoot, shellQuote } from "../components/remote";
+import { DIRECTOR_DIAL, envPrelude, filesPayload, NODE_DIAL, runEmbeddedAsRoot, shellQuote, waitForSshScript } from "../components/remote";
 import { buildSite, Site } from "../components/site";
 import { profiles, SiteConfig } from "../stacks";
 import { PRIVATE_KEY_MARKER, resolveOrThrow, stackInput, stackSite } from "./fixtures";
@@ -160,16 +160,40 @@ describe("bootstrap graph (pulumi mocks)", () => {
                 for (const c of rec.ofType(COMMAND)) {
                     const conn = c.inputs.connection as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
                     assert.ok(typeof conn.hostKey === "string" && conn.hostKey.startsWith("ssh-ed25519 "), `${c.name}: no pinned host key`);
-                    assert.deepStrictEqual([conn.dialErrorLimit, conn.perDialTimeout], [40, 15], `${c.name}: unbounded SSH wait`);
                     const node = [site.director, ...site.masters, ...site.workers].find((n) => n.address === conn.host);
                     assert.ok(node, `${c.name} connects to an unknown host ${conn.host}`);
                     assert.strictEqual(conn.hostKey, mockHostKey(`${node.hostname}-host-key`).publicKey.trim(), `${c.name} pins the wrong key`);
+                    // bounded dials: the director's budget covers its boot (about 6 min while
+                    // refused); nodes are dialed only once wait-for-ssh.sh saw their sshd
+                    const dial = (x: Record<string, unknown>) => [x.dialErrorLimit, x.perDialTimeout];
                     if (node.role === "director") {
                         assert.strictEqual(conn.proxy, undefined, c.name);
+                        assert.deepStrictEqual(dial(conn), [DIRECTOR_DIAL.dialErrorLimit, 15], c.name);
                     } else {
                         assert.strictEqual(conn.proxy.host, site.director.address, `${c.name} does not jump through the director`);
                         assert.strictEqual(conn.proxy.hostKey, directorKey, `${c.name}: the jump host's key is not pinned`);
+                        assert.deepStrictEqual(dial(conn), [NODE_DIAL.dialErrorLimit, 15], c.name);
+                        assert.deepStrictEqual(dial(conn.proxy), [DIRECTOR_DIAL.dialErrorLimit, 15], c.name);
                     }
+                }
+            });
+
+            it("before the first command that dials a node, the director waits for its sshd (bounded, with progress), again after a rebuild", () => {
+                const { rec, site } = built[stack];
+                assert.deepStrictEqual(DIRECTOR_DIAL, { dialErrorLimit: 80, perDialTimeout: 15 });
+                assert.ok(NODE_DIAL.dialErrorLimit <= 10, "nodes are not waited for by dialing through the jump host");
+                const directorReady = cmd(rec, `${site.director.hostname}-prepare`);
+                for (const node of [...site.masters, ...site.workers]) {
+                    const wait = cmd(rec, `${node.hostname}-ssh`);
+                    const conn = wait.inputs.connection as Record<string, unknown>;
+                    assert.strictEqual(conn.host, site.director.address, `${wait.name} runs on the director`);
+                    assert.strictEqual(conn.proxy, undefined);
+                    const stdin = String(wait.inputs.stdin);
+                    assert.ok(stdin.includes(`export HOST='${node.address}'`) && stdin.includes(`export NODE='${node.hostname}'`), wait.name);
+                    assert.ok(stdin.includes(waitForSshScript.content), wait.name);
+                    assert.deepStrictEqual(triggers(wait), [waitForSshScript.hash, `${node.hostname}-id`]);
+                    assert.ok(wait.dependencies.includes(directorReady.urn), `${wait.name} runs before the director is prepared`);
+                    assert.ok(cmd(rec, `${node.hostname}-prepare`).dependencies.includes(wait.urn), `${node.hostname} is dialed before its sshd answers`);
                 }
             });
 

@@ -66,7 +66,7 @@ describe("site resource graph (pulumi mocks)", () => {
                 "tls:index/privateKey:PrivateKey": 3 + 5,
                 // director prepare, 2 node prepares, init, 1 worker join, kubeconfig install,
                 // Calico, roster, gate, upgrade, 2 memberships (join credentials; drain)
-                "command:remote:Command": 12,
+                "command:remote:Command": 14,
                 "kvmk8s:cluster:Cluster": 1,
                 // metrics-server (kube-system), ingress-nginx, local-path: two new namespaces
                 "kvmk8s:apps:AppStack": 1,
@@ -95,7 +95,7 @@ describe("site resource graph (pulumi mocks)", () => {
                 "tls:index/privateKey:PrivateKey": 7 + 5,
                 // director prepare, 6 node prepares, init, 2 master joins, 3 worker joins,
                 // kubeconfig install, Calico, roster, gate, upgrade, 6 memberships
-                "command:remote:Command": 24,
+                "command:remote:Command": 30,
                 "kvmk8s:cluster:Cluster": 1,
                 // the platform set (local-path off) plus the IoT broker
                 "kvmk8s:apps:AppStack": 1,

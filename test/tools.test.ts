@@ -62,14 +62,17 @@ describe("npm run plan", () => {
         assert.deepStrictEqual(env, { NODE: "w-1", REGISTRY_PASSWORD: "[secret]", KVMK8S_FILES: "0644 /etc/a (5 bytes)\n0600 /etc/b [secret content redacted]" });
     });
 
-    it("the deployment graph runs director -> preparation -> init -> joins -> Calico -> gate -> releases", async () => {
+    it("the deployment graph runs director -> preparation -> init -> Calico -> joins -> gate -> releases", async () => {
         const { rec } = await planFor("prod");
         const graph = deploymentGraph(rec);
         assert.ok(graph.startsWith("flowchart LR\n"));
         for (const edge of [
-            "site1_director_prepare --> site1_master_1_prepare",
+            "site1_director_prepare --> site1_master_1_ssh",
+            "site1_master_1_ssh --> site1_master_1_prepare",
             "site1_master_2_join --> site1_master_3_membership",
-            "site1_cluster_calico --> site1_cluster_ready",
+            "site1_director_kubeconfig --> site1_cluster_calico",
+            "site1_cluster_calico --> site1_master_2_membership",
+            "site1_worker_3_join --> site1_cluster_ready",
             "site1_cluster_ready --> site1_apps_metrics_server",
             "site1_apps_nfs_storage --> site1_apps_iot_broker",
         ]) {
@@ -111,6 +114,7 @@ describe("npm run bench (shape, on small sizes)", () => {
         const chains = recs.map(longestChain);
         assert.deepStrictEqual(chains, [chains[0], chains[0], chains[0]]);
         assert.strictEqual(recs[1].all.length - recs[0].all.length, recs[2].all.length - recs[1].all.length);
-        assert.strictEqual((recs[1].all.length - recs[0].all.length) / 3, 8, "resources per worker");
+        // VM (component, volume, cloud-init disk, domain, host key), wait for its sshd, preparation, membership, join
+        assert.strictEqual((recs[1].all.length - recs[0].all.length) / 3, 9, "resources per worker");
     });
 });

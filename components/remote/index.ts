@@ -192,10 +192,27 @@ export function lifecycleCommand(name: string, args: LifecycleScriptArgs, opts: 
 }
 
 /**
- * SSH waits: a fresh VM boots, runs cloud-init and only then starts sshd with the host key
- * the program gave it, so dial for up to 40 x 15 s before giving up.
+ * How long a Command dials the director, which Pulumi reaches directly. A fresh VM boots,
+ * runs cloud-init and only then starts sshd with the host key the program gave it.
+ * pulumi-command backs off from 100 ms by 1.5x to 5 s between dials, so 80 dials take about
+ * 6 minutes while the port refuses (16 s for the first ten, then 5 s each), and up to about
+ * 26 minutes when every dial waits out its 15 s because nothing answers at all.
  */
-export const SSH_DIAL = { dialErrorLimit: 40, perDialTimeout: 15 } as const;
+export const DIRECTOR_DIAL = { dialErrorLimit: 80, perDialTimeout: 15 } as const;
+
+/**
+ * How long a Command dials a node through the director. Nodes are not waited for by
+ * dialing: a wait-for-ssh Command on the director (scripts/wait-for-ssh.sh, bounded, with
+ * progress) runs first, because pulumi-command retries a failed dial through a jump host on
+ * the same connection. So a few dials (about 10 s of back-off) cover a blip.
+ */
+export const NODE_DIAL = { dialErrorLimit: 10, perDialTimeout: 15 } as const;
+
+/** wait-for-ssh.sh: run on the director before the first Command that dials a node. */
+export const waitForSshScript = loadScript("components/remote/scripts/wait-for-ssh.sh");
+
+/** How long the director waits for a node's sshd, in seconds. */
+export const NODE_SSH_WAIT_SECONDS = 900;
 
 export interface SshTarget {
     host: string;
@@ -207,13 +224,13 @@ export interface SshTarget {
 
 /** A connection to `target`, through `jump` when given (the director: the only host Pulumi must reach). */
 export function sshConnection(target: SshTarget, jump?: SshTarget): Connection {
-    const base = (t: SshTarget) => ({
+    const base = (t: SshTarget, dial: { dialErrorLimit: number; perDialTimeout: number }) => ({
         host: t.host,
         port: 22,
         user: t.user,
         privateKey: t.privateKey,
         hostKey: pulumi.output(t.hostKey).apply((k) => k.trim()),
-        ...SSH_DIAL,
+        ...dial,
     });
-    return jump === undefined ? base(target) : { ...base(target), proxy: base(jump) };
+    return jump === undefined ? base(target, DIRECTOR_DIAL) : { ...base(target, NODE_DIAL), proxy: base(jump, DIRECTOR_DIAL) };
 }

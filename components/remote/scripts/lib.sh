@@ -23,6 +23,7 @@
 #   FILE_OVERRIDE      common helpers, optional: path -> "MODE OWNER:GROUP" for write_file_records
 #   PENDING_ON_CHANGE  common helpers, optional: path glob -> actions marked pending on a write
 #   NODE_SSH_TIMEOUT   ops helpers, optional: overrides the default 600 seconds
+#   HEARTBEAT_SECONDS  common helpers, optional: seconds between "still ..." lines (default 30)
 
 # The marker the scripts' loader line looks for: defined means this file is loaded.
 kvmk8s_lib_loaded() { :; }
@@ -78,15 +79,46 @@ open_log() {
     printf '%s\n' "$logfile"
 }
 
+# heartbeat_start WHAT: print "... still WHAT (Ns)" every HEARTBEAT_SECONDS until
+# heartbeat_stop. A step whose command logs to a file would otherwise send
+# nothing for minutes (apt, kubeadm), and an idle SSH session can be cut on the way: the
+# Command's SSH client sends no keepalives.
+HEARTBEAT_SECONDS=30
+HEARTBEAT_PID=""
+heartbeat_start() {
+    local every="$HEARTBEAT_SECONDS" what="$1"
+    # Its sleep is killed with it: a leftover process holding stdout (or a lock's fd) would
+    # keep the SSH session, and the Command, open until it ends.
+    (
+        trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+        n=0
+        # ends when heartbeat_stop kills it (the TERM trap)
+        while sleep "$every" >/dev/null 2>&1 9>&- & sleeper=$! && wait "$sleeper"; do
+            n=$((n + every))
+            printf '... still %s (%ss)\n' "$what" "$n"
+        done
+    ) &
+    HEARTBEAT_PID=$!
+}
+heartbeat_stop() {
+    if [[ -n "$HEARTBEAT_PID" ]]; then
+        kill "$HEARTBEAT_PID" 2>/dev/null || true
+        wait "$HEARTBEAT_PID" 2>/dev/null || true
+        HEARTBEAT_PID=""
+    fi
+}
+
 # run_logged NAME CMD...: run an external command with its output appended to the root-only
-# log $KVMK8S_LOG_DIR/NAME.log; on failure print the last 30 lines (secrets filtered) to
-# stderr and return the command's exit code.
+# log $KVMK8S_LOG_DIR/NAME.log, saying it is still running every 30 s (heartbeat_start); on
+# failure print the last 30 lines (secrets filtered) to stderr and return the command's exit code.
 run_logged() {
     local name="$1" logfile rc=0
     shift
     logfile="$(open_log "$name")"
     printf '==== %s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$name" >>"$logfile"
+    heartbeat_start "running $name (log ${logfile#"$KVMK8S_ROOT"})"
     "$@" >>"$logfile" 2>&1 </dev/null || rc=$?
+    heartbeat_stop
     if [[ "$rc" -ne 0 ]]; then
         printf 'ERROR: %s failed (exit %s); last lines of %s, secrets filtered:\n' "$name" "$rc" "${logfile#"$KVMK8S_ROOT"}" >&2
         tail -n 30 -- "$logfile" | redact_secrets | sed 's/^/  | /' >&2
@@ -94,15 +126,21 @@ run_logged() {
     return "$rc"
 }
 
-# wait_until TIMEOUT INTERVAL WHAT CMD...: run CMD every INTERVAL seconds until it succeeds;
-# after TIMEOUT seconds fail with "timed out ... waiting for WHAT" and CMD's last output.
+# wait_until TIMEOUT INTERVAL WHAT CMD...: run CMD every INTERVAL seconds until it succeeds,
+# saying it still waits every 30 s; after TIMEOUT seconds fail with "timed out ... waiting for
+# WHAT" and CMD's last output.
 wait_until() {
-    local timeout="$1" interval="$2" what="$3" deadline out=""
+    local timeout="$1" interval="$2" what="$3" deadline next out=""
     shift 3
     deadline=$((SECONDS + timeout))
+    next=$((SECONDS + HEARTBEAT_SECONDS))
     while true; do
         if out="$("$@" 2>&1 </dev/null)"; then
             return 0
+        fi
+        if [[ "$SECONDS" -ge "$next" && "$SECONDS" -lt "$deadline" ]]; then
+            log "... still waiting for $what ($((timeout - (deadline - SECONDS)))s of ${timeout}s)"
+            next=$((SECONDS + HEARTBEAT_SECONDS))
         fi
         if [[ "$SECONDS" -ge "$deadline" ]]; then
             printf 'ERROR: timed out after %ss waiting for %s\n' "$timeout" "$what" >&2
