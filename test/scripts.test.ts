@@ -1568,7 +1568,7 @@ esac
             // install-calico.sh, as the program runs it right after init: then master-1 is Ready.
             box.put("/opt/tigera-operator.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tigera-operator\n");
             const calico = {
-                CALICO_OPERATOR_MANIFEST: box.p("/opt/tigera-operator.yaml"),
+                CALICO_OPERATOR_MANIFEST: "/opt/tigera-operator.yaml",
                 KVMK8S_FILES: filesPayload([{ path: "/etc/kvm-k8s/calico-installation.yaml", mode: "0644", content: calicoInstallation(stackSite("prod")) }]),
             };
             const first = box.run("components/cluster/scripts/install-calico.sh", calico, extra());
