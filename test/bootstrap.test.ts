@@ -305,7 +305,7 @@ describe("bootstrap graph (pulumi mocks)", () => {
                 "site1-worker-2-prepare",
                 "site1-worker-3-prepare",
             ]);
-            assert.ok(String(after.get("site1-cluster-upgrade")!.inputs.stdin).includes("export KUBERNETES_APT_REPO='https://pkgs.k8s.io/core:/stable:/v1.32/deb/'"));
+            assert.ok(String(after.get("site1-cluster-upgrade")!.inputs.stdin).includes("export KUBERNETES_APT_REPO='http://10.10.0.1/kubernetes/core:/stable:/v1.32/deb/'"));
             // preparation re-runs (an update, not a replacement) to point apt at the new minor
             assert.ok(String(after.get("site1-master-1-prepare")!.inputs.stdin).includes("v1.32/deb/"));
         });
@@ -367,7 +367,7 @@ describe("bootstrap graph (pulumi mocks)", () => {
         const site = stackSite("prod");
         const env = prepareNodeEnv(site, site.workers[0], { caCertPem: "CA-PEM", password: "pw", opsPublicKey: "ssh-ed25519 AAAAops" });
         assert.strictEqual(env.NTP_SERVERS, "10.10.0.1");
-        assert.strictEqual(env.KUBERNETES_APT_REPO, "https://pkgs.k8s.io/core:/stable:/v1.31/deb/");
+        assert.strictEqual(env.KUBERNETES_APT_REPO, "http://10.10.0.1/kubernetes/core:/stable:/v1.31/deb/", "the site's own mirror");
         assert.strictEqual(env.MIRRORED_REGISTRIES, "docker.io registry.k8s.io quay.io ghcr.io");
         // reservations and eviction are in the KubeletConfiguration, not deprecated flags
         assert.strictEqual(env.KUBELET_EXTRA_ARGS, "");

@@ -76,15 +76,15 @@ describe("site resource graph (pulumi mocks)", () => {
             });
         });
 
-        it("prod: six hypervisors with a pool each, seven VMs, base images only where they are used", () => {
+        it("prod: six hypervisors with a pool each, seven VMs cloned from images already on the hypervisors", () => {
             const { rec } = stacks.prod;
             assert.deepStrictEqual(countByType(rec), {
                 "kvmk8s:site:Site": 1,
                 [T.hypervisor]: 6,
                 [T.provider]: 6,
                 [T.pool]: 6,
-                // svc-1 holds the director and node images, svc-2..6 the node image
-                [T.volume]: 7 + 7,
+                // root volumes only: the base images are volumes staged on each hypervisor, used by name
+                [T.volume]: 7,
                 "kvmk8s:cluster:Director": 1,
                 "kvmk8s:cluster:ControlPlane": 1,
                 "kvmk8s:cluster:Workers": 1,
@@ -103,7 +103,19 @@ describe("site resource graph (pulumi mocks)", () => {
                 "kubernetes:core/v1:Namespace": 5,
                 "kubernetes:helm.sh/v3:Release": 6,
             });
+            assert.deepStrictEqual(rec.ofType(T.volume).filter((v) => String(v.inputs.name).endsWith("-base.qcow2")), []);
+        });
+
+        it("prod with images uploaded from files: base volumes only where they are used", async () => {
+            const site = stackSite("prod");
+            const files: SiteConfig = {
+                ...site,
+                images: { director: { source: "/srv/images/director.qcow2" }, node: { source: "/srv/images/node.qcow2" } },
+            };
+            const rec = await record(() => buildSite(files));
+            assert.strictEqual(rec.ofType(T.volume).length, 7 + 7);
             const baseImages = rec.ofType(T.volume).filter((v) => String(v.inputs.name).endsWith("-base.qcow2"));
+            // svc-1 holds the director and node images, svc-2..6 the node image
             assert.deepStrictEqual(baseImages.map((v) => v.name).sort(), [
                 "site1-svc-1-image-director",
                 "site1-svc-1-image-node",
@@ -113,6 +125,7 @@ describe("site resource graph (pulumi mocks)", () => {
                 "site1-svc-5-image-node",
                 "site1-svc-6-image-node",
             ]);
+            assert.deepStrictEqual([...new Set(baseImages.map((v) => v.inputs.source))].sort(), ["/srv/images/director.qcow2", "/srv/images/node.qcow2"]);
         });
     });
 
@@ -140,7 +153,14 @@ describe("site resource graph (pulumi mocks)", () => {
                     for (const r of [domain, root, disk]) {
                         assert.strictEqual(rec.providerName(r), provider, `${r.name} on ${rec.providerName(r)}`);
                     }
-                    assert.strictEqual(root.inputs.baseVolumeId, `${site.name}-${node.hypervisor}-image-${node.image}-id`);
+                    const existing = site.images[node.image].existing;
+                    if (existing === undefined) {
+                        // a base volume the program uploads or downloads once per hypervisor
+                        assert.strictEqual(root.inputs.baseVolumeId, `${site.name}-${node.hypervisor}-image-${node.image}-id`);
+                    } else {
+                        // a volume already on the hypervisor, cloned by name: nothing uploaded
+                        assert.deepStrictEqual([root.inputs.baseVolumeName, root.inputs.baseVolumePool, root.inputs.baseVolumeId], [existing.name, existing.pool, undefined]);
+                    }
                     assert.strictEqual(rec.byUrn(rec.all.find((r) => r.name === `${site.name}-${node.hypervisor}-provider`)!.urn).inputs.uri, site.hypervisors.find((h) => h.name === node.hypervisor)!.uri);
                 }
             });
