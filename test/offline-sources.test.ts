@@ -145,6 +145,53 @@ describe("sources VMs fetch from (scripts in a temp root, stand-in tools)", () =
             assert.doesNotMatch(second.stdout, /changed:/);
         });
 
+        it("real apt (file:// repository, no network) verifies a repository with the .asc as written; the same armored key named .gpg fails", function () {
+            const gpg = spawnSync("sh", ["-c", "command -v gpg && command -v apt-get"], { encoding: "utf8" });
+            if (gpg.status !== 0) {
+                if (process.env.CI === "true") throw new Error("gpg and apt-get are needed for this check (Debian's gnupg, apt)");
+                this.skip();
+            }
+            const [gpgBin] = gpg.stdout.trim().split("\n");
+            const w = path.join(box.dir, "apt");
+            const home = path.join(w, "gnupg");
+            fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+            const sh = (script: string): string => {
+                const r = spawnSync("bash", ["-c", script], { encoding: "utf8", cwd: w, env: { PATH: process.env.PATH, GNUPGHOME: home, LANG: "C.UTF-8" } });
+                assert.strictEqual(r.status, 0, `${script}\n${r.stdout}${r.stderr}`);
+                return r.stdout;
+            };
+            // a signed flat repository, as a Kubernetes mirror would serve it
+            sh(`${gpgBin} --batch --quiet --passphrase '' --quick-gen-key 'kvm-k8s test <t@example.invalid>' ed25519 sign never`);
+            box.serve(`${repo}/Release.key`, sh(`${gpgBin} --armor --export`));
+            sh(
+                "mkdir -p repo state/lists/partial cache/archives/partial etc/sources.list.d etc/preferences.d etc/apt.conf.d && cd repo && " +
+                    "printf 'Package: kvmk8s-test\\nVersion: 1.0\\nArchitecture: all\\nMaintainer: t <t@example.invalid>\\nDescription: t\\nFilename: ./t.deb\\nSize: 1\\nSHA256: %s\\n\\n' \"$(printf x | sha256sum | cut -d' ' -f1)\" > Packages && " +
+                    "{ echo \"Date: $(date -Ru)\"; echo SHA256:; echo \" $(sha256sum Packages | cut -d' ' -f1) $(stat -c %s Packages) Packages\"; } > Release && " +
+                    `${gpgBin} --batch --yes --clearsign -o InRelease Release`,
+            );
+            ok(box.run({ code: `configure_kubernetes_repo ${repo}` }, {}), "configure_kubernetes_repo");
+            // the source line as written, pointed at the temp root and the file:// copy of the repository
+            const aptUpdate = (keyring: string): Run => {
+                const line = box.get("/etc/apt/sources.list.d/kubernetes.list").replace("/etc/apt/keyrings/kubernetes-apt-keyring.asc", keyring).replace(`${repo}/`, `file://${w}/repo/`);
+                fs.writeFileSync(path.join(w, "etc", "sources.list"), line);
+                fs.rmSync(path.join(w, "state", "lists"), { recursive: true, force: true });
+                fs.mkdirSync(path.join(w, "state", "lists", "partial"), { recursive: true });
+                const o = (k: string, v: string) => ["-o", `${k}=${v}`];
+                const r = spawnSync(
+                    "apt-get",
+                    [...o("Dir::Etc", `${w}/etc`), ...o("Dir::Etc::sourcelist", `${w}/etc/sources.list`), ...o("Dir::Etc::sourceparts", `${w}/etc/sources.list.d`), ...o("Dir::State", `${w}/state`), ...o("Dir::Cache", `${w}/cache`), ...o("Debug::NoLocking", "1"), ...o("APT::Sandbox::User", "root"), "update"],
+                    { encoding: "utf8", env: { PATH: process.env.PATH, LANG: "C.UTF-8" } },
+                );
+                return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+            };
+            const asc = aptUpdate(box.p("/etc/apt/keyrings/kubernetes-apt-keyring.asc"));
+            ok(asc, "apt-get update with the .asc keyring");
+            assert.doesNotMatch(asc.stdout + asc.stderr, /NO_PUBKEY|not signed|GPG error/);
+            fs.copyFileSync(box.p("/etc/apt/keyrings/kubernetes-apt-keyring.asc"), path.join(w, "armored.gpg"));
+            const named = aptUpdate(path.join(w, "armored.gpg"));
+            assert.match(named.stdout + named.stderr, /NO_PUBKEY|is not signed/, "apt reads an armored key only from a .asc file: the extension matters");
+        });
+
         it("a key that is not armored is refused, and nothing is written", () => {
             box.serve(`${repo}/Release.key`, Buffer.from([0x99, 0x02, 0x0d, 0x04]));
             const r = box.run({ code: `configure_kubernetes_repo ${repo}` }, {});
