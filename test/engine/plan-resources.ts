@@ -1,0 +1,25 @@
+/**
+ * Prints, as JSON, the resources the offline plan registers (type and name) for each site
+ * given on the command line: a stack name ("dev", "prod") or "workers:N" for the bench's
+ * synthetic prod site with N workers. Its own process, because the offline plan installs
+ * Pulumi's mocks, which would take over a process that also drives the real engine.
+ */
+import { buildSite } from "../../components/site";
+import { record } from "../../tools/offline";
+import { syntheticSite } from "../../tools/bench";
+import { stackSite } from "../fixtures";
+
+async function main(): Promise<void> {
+    const out: Record<string, { type: string; name: string }[]> = {};
+    for (const site of process.argv.slice(2)) {
+        const config = site.startsWith("workers:") ? syntheticSite(Number(site.slice("workers:".length))) : stackSite(site);
+        const rec = await record(() => buildSite(config), { stack: site.replace(":", "-"), preview: true, lean: true });
+        out[site] = rec.all.map((r) => ({ type: r.type, name: r.name }));
+    }
+    process.stdout.write(JSON.stringify(out));
+}
+
+main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+});
