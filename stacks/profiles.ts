@@ -124,7 +124,7 @@ const dev: Profile = {
     site: {
         name: "dev",
         domain: "dev.kvm-k8s.internal",
-        hypervisors: [{ name: "hv1", uri: "qemu:///system" }],
+        hypervisors: [{ name: "hv1", uri: "qemu:///system", domainType: "kvm" }],
         networks: [
             { name: "internal", bridge: "br0", cidr: "192.168.100.0/24", gateway: "192.168.100.1", dns: ["192.168.100.1"] },
         ],
@@ -192,7 +192,7 @@ const prod: Profile = {
     site: {
         name: "ref",
         domain: "ref.kvm-k8s.internal",
-        hypervisors: [1, 2, 3, 4, 5, 6].map((i) => ({ name: `svc-${i}`, uri: `qemu+ssh://root@svc-${i}/system` })),
+        hypervisors: [1, 2, 3, 4, 5, 6].map((i) => ({ name: `svc-${i}`, uri: `qemu+ssh://root@svc-${i}/system`, domainType: "kvm" as const })),
         networks: [
             { name: "internal", bridge: "br-internal", cidr: "10.10.0.0/24", gateway: "10.10.0.1", dns: ["10.10.0.1"] },
             { name: "services", bridge: "br-services", cidr: "10.20.0.0/24", dns: [] },

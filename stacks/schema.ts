@@ -66,6 +66,12 @@ export const hypervisorSchema = z.strictObject({
     uri: z.string().regex(/^qemu(\+[a-z]+)?:\/\/[^\s]*\/(system|session)(\?[^\s]*)?$/, {
         error: "must be a libvirt QEMU URI, e.g. 'qemu+ssh://root@svc-1/system' or 'qemu:///system'",
     }),
+    /**
+     * libvirt domain type: `kvm` (default) for hardware virtualization; `qemu` for software
+     * emulation (TCG) on a host without /dev/kvm (a lab in a VM without nested
+     * virtualization, a CI machine): 20-30x slower, VMs get QEMU's `maximum` CPU model.
+     */
+    domainType: z.enum(["kvm", "qemu"], { error: "must be 'kvm' (hardware virtualization) or 'qemu' (software emulation, for a host without /dev/kvm)" }).default("kvm"),
 });
 
 export const networkSchema = z.strictObject({

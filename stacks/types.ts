@@ -85,7 +85,7 @@ export interface SiteConfig {
     profile: ProfileName;
     name: string;
     domain: string;
-    hypervisors: { name: string; uri: string }[];
+    hypervisors: { name: string; uri: string; domainType: "kvm" | "qemu" }[];
     networks: NetworkInput[];
     nodeNetwork: string;
     storagePool: { name: string; create: boolean; path?: string };

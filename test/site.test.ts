@@ -198,6 +198,7 @@ describe("site resource graph (pulumi mocks)", () => {
                     assert.strictEqual(d.name, node.hostname);
                     assert.strictEqual(d.vcpu, node.vcpu);
                     assert.strictEqual(d.memory, node.memoryMiB);
+                    assert.strictEqual(d.type, "kvm", "hardware virtualization unless a hypervisor says otherwise");
                     assert.deepStrictEqual(d.cpu, { mode: "host-passthrough" });
                     // provider 0.8.1 fails the create while the agent is not yet up (#1050)
                     assert.strictEqual(d.qemuAgent, false, `${node.hostname}: no Domain may depend on the guest agent answering`);
@@ -212,6 +213,18 @@ describe("site resource graph (pulumi mocks)", () => {
                         node.nics.map((nic) => ({ bridge: site.networks.find((n) => n.name === nic.network)!.bridge, mac: stableMac(site.name, node.name, nic.network), waitForLease: false })),
                     );
                     assert.deepStrictEqual(d.consoles, [{ type: "pty", targetType: "serial", targetPort: "0" }]);
+                }
+            });
+
+            it("a hypervisor without /dev/kvm (domainType qemu): its domains are emulated, with QEMU's widest CPU model", async () => {
+                const site = stackSite(stack);
+                const emulated: SiteConfig = { ...site, hypervisors: site.hypervisors.map((h, i) => (i === 0 ? { ...h, domainType: "qemu" as const } : h)) };
+                const rec = await record(() => buildSite(emulated));
+                for (const node of allNodes(emulated)) {
+                    const d = rec.named(node.hostname, T.domain).inputs;
+                    const onFirst = node.hypervisor === emulated.hypervisors[0].name;
+                    // host-passthrough fails to start under TCG
+                    assert.deepStrictEqual([d.type, d.cpu], onFirst ? ["qemu", { mode: "maximum" }] : ["kvm", { mode: "host-passthrough" }], node.hostname);
                 }
             });
 

@@ -4,7 +4,7 @@ import { SiteConfig } from "../../stacks";
 
 export interface HypervisorArgs {
     site: Pick<SiteConfig, "name" | "storagePool" | "images">;
-    hypervisor: { name: string; uri: string };
+    hypervisor: { name: string; uri: string; domainType: "kvm" | "qemu" };
     /** Base images the VMs on this hypervisor are cloned from; only these are uploaded. */
     imageNames: string[];
 }
@@ -24,6 +24,8 @@ export type BaseImageRef = { baseVolumeId: pulumi.Output<string> } | { baseVolum
  */
 export class Hypervisor extends pulumi.ComponentResource {
     public readonly name: string;
+    /** libvirt domain type of its VMs: `kvm`, or `qemu` (software emulation) on a host without /dev/kvm. */
+    public readonly domainType: "kvm" | "qemu";
     public readonly provider: libvirt.Provider;
     /** Pool name; resolves after the pool exists when the program creates it. */
     public readonly poolName: pulumi.Output<string>;
@@ -34,6 +36,7 @@ export class Hypervisor extends pulumi.ComponentResource {
     constructor(name: string, args: HypervisorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kvmk8s:infra:Hypervisor", name, {}, opts);
         this.name = args.hypervisor.name;
+        this.domainType = args.hypervisor.domainType;
         this.provider = new libvirt.Provider(`${name}-provider`, { uri: args.hypervisor.uri }, { parent: this });
         const child = { parent: this, provider: this.provider };
 

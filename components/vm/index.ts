@@ -123,7 +123,10 @@ export class VirtualMachine extends pulumi.ComponentResource {
                 name: node.hostname,
                 vcpu: node.vcpu,
                 memory: node.memoryMiB,
-                cpu: { mode: "host-passthrough" },
+                // Under KVM the guest sees the host's CPU; QEMU's emulation (TCG) cannot pass it
+                // through ("host-passthrough" fails at start) and offers its widest model instead.
+                type: hypervisor.domainType,
+                cpu: { mode: hypervisor.domainType === "kvm" ? "host-passthrough" : "maximum" },
                 // Off on purpose: with it, provider 0.8.1 asks the guest agent for addresses right
                 // after starting the domain and fails the create while the agent is not yet up
                 // ("Guest agent is not responding", dmacvicar/terraform-provider-libvirt#1050).
