@@ -101,5 +101,9 @@ got=$(PULUMI_SKIP_UPDATE_CHECK=true "$CACHE/partial/pulumi" version)
 [ "$got" = "$PULUMI_VERSION" ] || { echo "build.sh: built CLI says '$got', expected $PULUMI_VERSION" >&2; exit 1; }
 mv "$CACHE/partial" "$BIN"
 date -u +%Y-%m-%dT%H:%M:%SZ >"$CACHE/complete"
+# Builds for other keys (an older script, go.sum or Go) are dead weight: 134 MiB each.
+for old in "${CACHE%/*}"/v*-????????????????; do
+    [ "$old" = "$CACHE" ] || [ ! -d "$old" ] || rm -rf "$old"
+done
 sed 's/^/engine: build time: /' "$times" >&2
 echo "$BIN"
