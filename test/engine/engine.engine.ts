@@ -171,8 +171,8 @@ describe("the real Pulumi engine", function () {
         const plans = planResources(["prod", "workers:50"]);
         box.initStack("floor", { stackFile: "config: {}\n" });
         const rows: string[] = [];
-        for (const [site, resources] of Object.entries(plans)) {
-            const n = resources.length;
+        for (const [site, plan] of Object.entries(plans)) {
+            const n = plan.resources.length;
             const floor = await box.run("preview", "floor", async () => {
                 for (let i = 0; i < n; i++) {
                     new pulumi.ComponentResource("kvmk8s:engine:Floor", `r${i}`);
@@ -181,14 +181,17 @@ describe("the real Pulumi engine", function () {
             assert.ok(floor.ok, floor.output);
             // every one of them reached the engine, plus the stack itself
             assert.equal(registered(floor.events).length, n + 1);
-            rows.push(`${site}: ${n} resources, real-engine preview of a bare program ${floor.seconds.toFixed(1)} s`);
+            rows.push(
+                `${site}: ${n} resources; offline plan ${plan.seconds.toFixed(2)} s, real-engine preview of a bare program ` +
+                    `${floor.seconds.toFixed(1)} s (${(floor.seconds / plan.seconds).toFixed(1)}x)`,
+            );
         }
         console.log(`      ${rows.join("\n      ")}`);
     });
 });
 
-/** The offline plan's resources for each site (see plan-resources.ts), by site. */
-function planResources(sites: string[]): Record<string, { type: string; name: string }[]> {
+/** The offline plan's resources and build time for each site (see plan-resources.ts), by site. */
+function planResources(sites: string[]): Record<string, { seconds: number; resources: { type: string; name: string }[] }> {
     const run = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(__dirname, "plan-resources.ts"), ...sites], {
         cwd: ROOT,
         encoding: "utf8",
@@ -196,7 +199,7 @@ function planResources(sites: string[]): Record<string, { type: string; name: st
     if (run.status !== 0) {
         throw new Error(`plan-resources.ts failed: ${run.stderr}`);
     }
-    return JSON.parse(run.stdout) as Record<string, { type: string; name: string }[]>;
+    return JSON.parse(run.stdout) as Record<string, { seconds: number; resources: { type: string; name: string }[] }>;
 }
 
 /** The Pulumi.<stack>.yaml at `file`, as tools/plan.ts's reader turns it into program input. */
