@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# world.sh: the e2e test world. A network namespace with the site's bridge and no route out,
+# libvirt's daemons started so guests' taps land on that bridge, and the site's Debian mirror
+# served on the bridge address. Nothing here reaches beyond this machine: the namespace has no
+# default route and no link to the host's network.
+#
+#   test/e2e/world.sh up        create it (idempotent: an existing world is checked and kept);
+#                               on failure everything it made is taken down again
+#   test/e2e/world.sh down      take everything down: domains and volumes of the site, its pool,
+#                               the daemons, the mirror server, the namespace; idempotent, and
+#                               prints one "leftover:" line per libvirt object it had to remove
+#   test/e2e/world.sh run CMD.. up, run CMD inside the namespace, down on every path (trap)
+#   test/e2e/world.sh exec CMD.. run CMD inside the namespace (network only; same filesystem)
+#
+# Environment (all optional):
+#   KVMK8S_E2E_NS        namespace name (default kvmk8s-e2e)
+#   KVMK8S_E2E_BRIDGE    bridge name (default br-e2e)
+#   KVMK8S_E2E_HOST_IP   the bridge's address, also the mirror's (default 10.77.0.1/24)
+#   KVMK8S_E2E_SITE      site name: domains and volumes named <site>-* are the site's (default e2e)
+#   KVMK8S_E2E_POOL      libvirt pool of the site (default kvm-k8s-e2e)
+#   KVMK8S_E2E_MIRROR_DIR  directory served over HTTP on port 80 (default: none, no mirror)
+#   KVMK8S_E2E_STATE     state directory (default /run/kvmk8s-e2e)
+# Runs as root; needs iproute2, libvirt-daemon-system, libvirt-clients, python3.
+set -euo pipefail
+
+NS=${KVMK8S_E2E_NS:-kvmk8s-e2e}
+BRIDGE=${KVMK8S_E2E_BRIDGE:-br-e2e}
+HOST_IP=${KVMK8S_E2E_HOST_IP:-10.77.0.1/24}
+SITE=${KVMK8S_E2E_SITE:-e2e}
+POOL=${KVMK8S_E2E_POOL:-kvm-k8s-e2e}
+MIRROR_DIR=${KVMK8S_E2E_MIRROR_DIR:-}
+STATE=${KVMK8S_E2E_STATE:-/run/kvmk8s-e2e}
+QEMU_CONF=/etc/libvirt/qemu.conf
+PY=/usr/bin/python3
+export LIBVIRT_DEFAULT_URI=qemu:///system
+
+log() { printf 'world: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+in_ns() { nsenter --net="/run/netns/$NS" -- "$@"; }
+alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# The net namespace a process runs in, as its inode (comparable with /run/netns/<ns>).
+netns_of() { stat -L -c '%i' "/proc/$1/ns/net" 2>/dev/null || true; }
+
+check_tools() {
+    local t
+    for t in ip nsenter libvirtd virtlogd virsh; do
+        command -v "$t" >/dev/null || die "$t is missing (apt-get install iproute2 util-linux libvirt-daemon-system libvirt-clients)"
+    done
+    [[ -x "$PY" ]] || die "$PY is missing (apt-get install python3)"
+    [[ "$EUID" -eq 0 ]] || die "run as root (namespaces, libvirtd)"
+}
+
+# No systemd on these machines: libvirtd cannot join cgroup controllers (FACTS).
+qemu_conf() {
+    if ! grep -qx 'cgroup_controllers = \[ \]' "$QEMU_CONF"; then
+        printf '\n# kvm-k8s e2e: no systemd or cgroup delegation on this machine\ncgroup_controllers = [ ]\n' >>"$QEMU_CONF"
+        log "set cgroup_controllers = [ ] in $QEMU_CONF"
+    fi
+}
+
+namespace_up() {
+    if [[ ! -e "/run/netns/$NS" ]]; then
+        ip netns add "$NS"
+    fi
+    in_ns ip link set lo up
+    if ! in_ns ip link show "$BRIDGE" >/dev/null 2>&1; then
+        in_ns ip link add "$BRIDGE" type bridge
+    fi
+    if ! in_ns ip -4 addr show dev "$BRIDGE" | grep -q " ${HOST_IP%/*}/"; then
+        in_ns ip addr add "$HOST_IP" dev "$BRIDGE"
+    fi
+    in_ns ip link set "$BRIDGE" up
+    # The promise of this world: nothing routes off the machine.
+    if in_ns ip route show default | grep -q .; then
+        die "namespace $NS has a default route; refusing to start guests that could reach out"
+    fi
+}
+
+daemons_up() {
+    local t0 ns_inode pid
+    mkdir -p "$STATE"
+    ns_inode=$(stat -L -c '%i' "/run/netns/$NS")
+    if [[ -f /run/libvirtd.pid ]] && kill -0 "$(cat /run/libvirtd.pid)" 2>/dev/null; then
+        pid=$(cat /run/libvirtd.pid)
+        [[ "$(netns_of "$pid")" == "$ns_inode" ]] ||
+            die "a libvirtd (pid $pid) already runs outside namespace $NS; stop it first (this test starts its own)"
+        log "libvirtd already running in $NS (pid $pid)"
+        return 0
+    fi
+    t0=$(now)
+    # virtlogd first, or domains fail to start: "Failed to connect socket to
+    # '/run/libvirt/virtlogd-sock'" (no systemd socket activation here).
+    if ! alive /run/virtlogd.pid; then
+        virtlogd -d
+    fi
+    # nsenter, not `ip netns exec`: the latter's private mount table keeps loop mounts busy.
+    in_ns libvirtd -d
+    local i
+    for i in $(seq 1 100); do
+        if virsh -q version >/dev/null 2>&1; then break; fi
+        [[ "$i" -lt 100 ]] || die "libvirtd did not answer on qemu:///system within 20 s"
+        sleep 0.2
+    done
+    printf 'daemon_start_s\t%s\n' "$(elapsed "$t0")" >"$STATE/daemon-times.tsv"
+    log "libvirtd answering after $(elapsed "$t0") s"
+}
+
+mirror_up() {
+    [[ -n "$MIRROR_DIR" ]] || return 0
+    [[ -d "$MIRROR_DIR" ]] || die "KVMK8S_E2E_MIRROR_DIR=$MIRROR_DIR is not a directory"
+    if alive "$STATE/http.pid"; then
+        return 0
+    fi
+    # Bound to the bridge address inside the namespace: only the site's guests reach it.
+    (cd "$MIRROR_DIR" && exec nsenter --net="/run/netns/$NS" -- "$PY" -m http.server --bind "${HOST_IP%/*}" 80 \
+        >"$STATE/http.log" 2>&1) &
+    echo $! >"$STATE/http.pid"
+    local i
+    for i in $(seq 1 50); do
+        if in_ns "$PY" -c "import urllib.request,sys; urllib.request.urlopen('http://${HOST_IP%/*}/', timeout=2)" 2>/dev/null; then
+            log "mirror: http://${HOST_IP%/*}/ serves $MIRROR_DIR"
+            return 0
+        fi
+        sleep 0.2
+    done
+    die "the mirror server did not answer on http://${HOST_IP%/*}/ (log: $STATE/http.log)"
+}
+
+# Remove every libvirt object of the site; one "leftover:" line per object removed.
+libvirt_clean() {
+    virsh -q version >/dev/null 2>&1 || return 0
+    local d v
+    while read -r d; do
+        [[ -n "$d" ]] || continue
+        echo "leftover: domain $d"
+        virsh -q destroy "$d" >/dev/null 2>&1 || true
+        virsh -q undefine "$d" --remove-all-storage >/dev/null 2>&1 || virsh -q undefine "$d" >/dev/null 2>&1 || true
+    done < <(virsh -q list --all --name | grep -E "^${SITE}-" || true)
+    if virsh -q pool-info "$POOL" >/dev/null 2>&1; then
+        virsh -q pool-refresh "$POOL" >/dev/null 2>&1 || true
+        while read -r v; do
+            [[ -n "$v" ]] || continue
+            echo "leftover: volume $POOL/$v"
+            virsh -q vol-delete --pool "$POOL" "$v" >/dev/null 2>&1 || true
+        done < <(virsh -q vol-list "$POOL" 2>/dev/null | awk '{ print $1 }')
+        echo "leftover: pool $POOL"
+        virsh -q pool-destroy "$POOL" >/dev/null 2>&1 || true
+        virsh -q pool-delete "$POOL" >/dev/null 2>&1 || true
+        virsh -q pool-undefine "$POOL" >/dev/null 2>&1 || true
+    fi
+}
+
+stop_pidfile() { # PIDFILE NAME
+    local pid i
+    alive "$1" || { rm -f "$1"; return 0; }
+    pid=$(cat "$1")
+    kill "$pid" 2>/dev/null || true
+    for i in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.2
+        if [[ "$i" -eq 50 ]]; then kill -9 "$pid" 2>/dev/null || true; fi
+    done
+    rm -f "$1"
+    log "stopped $2 (pid $pid)"
+}
+
+down() {
+    libvirt_clean
+    stop_pidfile "$STATE/http.pid" "the mirror server"
+    # Only a libvirtd inside our namespace is ours to stop.
+    if alive /run/libvirtd.pid && [[ -e "/run/netns/$NS" ]] &&
+        [[ "$(netns_of "$(cat /run/libvirtd.pid)")" == "$(stat -L -c '%i' "/run/netns/$NS")" ]]; then
+        stop_pidfile /run/libvirtd.pid libvirtd
+        stop_pidfile /run/virtlogd.pid virtlogd
+    fi
+    if [[ -e "/run/netns/$NS" ]]; then
+        ip netns del "$NS"
+        log "removed namespace $NS (and $BRIDGE with it)"
+    fi
+    rm -rf "$STATE"
+}
+
+up_failed() {
+    local rc=$?
+    if [[ "$rc" -ne 0 ]]; then
+        log "up failed (exit $rc): taking the world down"
+        down >&2 || true
+    fi
+}
+
+up() {
+    check_tools
+    qemu_conf
+    trap up_failed EXIT
+    namespace_up
+    daemons_up
+    mirror_up
+    trap - EXIT
+    log "up: namespace $NS, bridge $BRIDGE ${HOST_IP}, libvirtd in the namespace"
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+up) up ;;
+down) down ;;
+exec) in_ns "$@" ;;
+run)
+    [[ "$#" -gt 0 ]] || die "usage: world.sh run CMD..."
+    up
+    trap 'down >&2' EXIT
+    in_ns "$@"
+    ;;
+*) die "usage: world.sh up | down | run CMD... | exec CMD..." ;;
+esac
