@@ -238,6 +238,17 @@ describe("app stack", () => {
         });
     });
 
+    it("a connected site's chart from the director registry gets its credentials too", async () => {
+        const input = stackInput("dev");
+        (input.site as Record<string, unknown>).apps = { releases: { "metrics-server": { chart: { oci: "oci://{registry}/charts/metrics-server" } } } };
+        const catalogued = resolveOrThrow(input);
+        const rec = await record(() => buildSite(catalogued));
+        const opts = rec.named("dev-apps-metrics-server", RELEASE).wireInputs.repositoryOpts as Record<string, unknown>;
+        assert.strictEqual(rec.named("dev-apps-metrics-server", RELEASE).inputs.chart, "oci://registry.dev.kvm-k8s.internal:5000/charts/metrics-server");
+        assert.strictEqual(opts?.username, "kvmk8s", "no credentials for the director registry on a connected site");
+        assert.ok(typeof opts.password === "object" && opts.password !== null && SECRET_SIG in opts.password, "registry password not secret");
+    });
+
     describe("air-gapped rewrites", () => {
         const prod = stackSite("prod");
         const dev = stackSite("dev");

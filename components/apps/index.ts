@@ -61,7 +61,8 @@ export class AppStack extends pulumi.ComponentResource {
             const repositoryOpts: k8s.types.input.helm.v3.RepositoryOpts | undefined =
                 source.repo !== undefined
                     ? { repo: source.repo }
-                    : site.cluster.airGapped && source.chart.startsWith(`oci://${registry}/`)
+                    : // the director registry authenticates every pull, air-gapped site or not
+                      source.chart.startsWith(`oci://${registry}/`)
                       ? { username: site.cluster.registry.user, password: pulumi.secret(args.registryPassword) }
                       : undefined;
             const namespace = namespaces.get(release.namespace);
