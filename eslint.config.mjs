@@ -9,6 +9,8 @@ export default defineConfig(
             "node_modules/",
             "**/node_modules/",
             "out/",
+            // The real-VM test's image cache: a debootstrapped tree (with /proc mounted while it builds).
+            ".cache/",
             // The local @pulumi/libvirt SDK: generated code in the generated SDKs' shape,
             // compiled to bin/ by the root postinstall script. Not ours to restyle.
             "sdks/",
