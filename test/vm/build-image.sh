@@ -10,10 +10,12 @@ set -euo pipefail
 
 OUT="${1:?usage: build-image.sh OUT_DIR}"
 MIRROR="${KVMK8S_VM_MIRROR:-http://deb.debian.org/debian}"
+# The VM has no network (restrict=on), so what node preparation would install from a mirror
+# is pre-installed; gpg is not: preparation must not need it (the apt key is kept armored).
 PACKAGES=(
     systemd systemd-sysv udev kmod procps iproute2 linux-image-amd64 initramfs-tools
     cloud-init python3-cffi-backend openssh-server sudo chrony containerd
-    ca-certificates curl gnupg apt-transport-https locales
+    ca-certificates curl locales
 )
 
 [[ "$EUID" -eq 0 ]] || { echo "build-image.sh: run as root (debootstrap needs it)" >&2; exit 1; }
