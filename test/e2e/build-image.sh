@@ -26,11 +26,12 @@ DISK_MIB=4096
 PART_START_MIB=1
 
 # What a cloud image has that matters here. python3-cffi-backend: cloud-init needs it and
-# debootstrap does not resolve it (FACTS). grub-pc-bin + grub2-common: the BIOS bootloader
+# debootstrap does not resolve it (FACTS). cloud-guest-utils: growpart, so cloud-init grows
+# the root partition to the volume's size (diskGiB), as on Debian's cloud images. grub-pc-bin + grub2-common: the BIOS bootloader
 # without grub-pc's postinst, which would try to install onto the build host's disks.
 PACKAGES=(
     systemd systemd-sysv udev kmod procps iproute2 iputils-ping
-    cloud-init python3-cffi-backend openssh-server sudo locales dbus
+    cloud-init python3-cffi-backend openssh-server sudo locales dbus cloud-guest-utils
     grub-pc-bin grub2-common
 )
 # The initramfs only needs to find root on virtio-blk ext4; a short list keeps the build fast.
@@ -171,5 +172,7 @@ mv "$WORK/packages.txt" "$WORK/dpkg-status" "$OUT/"
 total=$(($(date +%s) - start))
 printf 'debootstrap_s\t%s\ntotal_s\t%s\n' "$t_debootstrap" "$total" >"$OUT/build-times.tsv"
 date -u +%Y-%m-%dT%H:%M:%SZ >"$OUT/complete"
+# Images of earlier recipes are never used again.
+find "$CACHE_ROOT" -mindepth 1 -maxdepth 1 -name 'image-*' ! -name "image-$key" -exec rm -rf {} +
 log "built $IMAGE in ${total}s (debootstrap ${t_debootstrap}s; $(wc -l <"$OUT/packages.txt") packages, kernel ${kernel#./vmlinuz-})"
 echo "$OUT"

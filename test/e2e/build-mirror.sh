@@ -161,5 +161,7 @@ sort -u "$WORK/uris" | awk '{ print $2 }' >"$OUT/debs.txt"
 printf 'node\t%s\ndirector\t%s\n' "${NODE_PACKAGES[*]}" "${DIRECTOR_PACKAGES[*]}" >"$OUT/packages.tsv"
 printf 'total_s\t%s\n' "$(($(date +%s) - start))" >"$OUT/build-times.tsv"
 date -u +%Y-%m-%dT%H:%M:%SZ >"$OUT/complete"
+# Mirrors for earlier images or package lists are never used again.
+find "$CACHE_ROOT" -mindepth 1 -maxdepth 1 -name 'mirror-*' ! -name "mirror-$key" -exec rm -rf {} +
 log "built $OUT in $(($(date +%s) - start))s: $count .debs ($(du -sh "$WWW" | cut -f1)) for node: ${NODE_PACKAGES[*]}; director: ${DIRECTOR_PACKAGES[*]}"
 echo "$WWW"

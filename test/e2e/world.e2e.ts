@@ -153,13 +153,17 @@ describe("the e2e world, without Pulumi: a VM made with virsh boots from the bas
         assert.match(log, /GNU GRUB/, "the serial log shows no GRUB: did the domain boot from its own disk?");
     });
 
-    it("has the rendered identity: hostname, the node-network NIC matched by MAC and renamed, its static address, the default route", function () {
+    it("has the rendered identity: hostname, the node-network NIC matched by MAC and renamed, its static address, the default route, a root grown to the volume", function () {
         const nic = node.nics[0];
         assert.strictEqual(ssh.ok("hostname").trim(), node.hostname);
         const got = guestNic(ssh, nic.network);
         assert.strictEqual(got.mac, nic.mac, `interface '${nic.network}' has MAC ${got.mac}, not ${nic.mac}`);
         assert.deepStrictEqual(got.addresses, [`${nic.address}/${nic.prefix}`], `interface '${nic.network}' addresses`);
         assert.match(ssh.ok("ip -o -4 route show default"), new RegExp(`via ${nic.gateway!.replace(/\./g, "\\.")} dev ${nic.network}`));
+        // cloud-init grew the root partition and filesystem to the volume (growpart), as on
+        // Debian's cloud images: what preparation and kubelet get is diskGiB, not the image's 4 GiB
+        const rootGiB = Number(ssh.ok("df -B1G --output=size / | tail -n 1").trim());
+        assert.ok(rootGiB >= node.diskGiB * 0.9, `the root filesystem is ${rootGiB} GiB on a ${node.diskGiB} GiB volume: growpart did not grow it`);
         // the base image carries nothing preparation installs
         const pre = ssh.run("dpkg-query -W -f '${Package} ${db:Status-Status}\\n' containerd chrony curl gpg 2>/dev/null");
         assert.doesNotMatch(pre.stdout, / installed$/m, `the base image already has packages preparation installs:\n${pre.stdout}`);
