@@ -5,6 +5,7 @@
  */
 import { REGISTRY_PLACEHOLDER } from "./airgap";
 import { ClusterInput, ProfileName, ReleaseInput, SiteInput, SizeInput } from "./schema";
+import { CALICO, calicoImages, DEFAULT_KUBERNETES_VERSION, HELM, KUBE_VIP } from "./versions";
 
 type Role = "director" | "master" | "worker";
 
@@ -24,17 +25,21 @@ export interface Profile {
     site: SiteInput;
 }
 
-/** What both profiles share: pinned versions and the upstream locations of what nodes install. */
+/**
+ * What both profiles share: pinned versions and the upstream locations of what nodes install.
+ * Every version comes from stacks/versions.ts, where each pin says where it was checked and
+ * which Kubernetes minors it supports.
+ */
 const clusterDefaults: Omit<ClusterInput, "endpoint" | "ntpServers" | "airGapped" | "kubelet"> = {
-    kubernetesVersion: "1.31.4",
+    kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
     podSubnet: "10.244.0.0/16",
     serviceSubnet: "10.96.0.0/12",
     certSANs: [],
     aptRepository: "https://pkgs.k8s.io/core:/stable:/v{minor}/deb/",
     registry: { port: 5000, user: "kvmk8s", mirrorImages: [] },
-    kubeVip: { image: "ghcr.io/kube-vip/kube-vip:v0.8.9" },
-    calico: { operatorManifest: "https://raw.githubusercontent.com/projectcalico/calico/v3.29.1/manifests/tigera-operator.yaml" },
-    helm: { version: "v3.16.3", url: "https://get.helm.sh/helm-v3.16.3-linux-amd64.tar.gz" },
+    kubeVip: { image: KUBE_VIP.image },
+    calico: { operatorManifest: `https://raw.githubusercontent.com/projectcalico/calico/${CALICO.version}/manifests/tigera-operator.yaml` },
+    helm: { version: HELM.version, url: `https://get.helm.sh/helm-${HELM.version}-linux-amd64.tar.gz` },
     etcdSnapshot: 0,
 };
 
@@ -48,26 +53,32 @@ const release = (r: Omit<ReleaseInput, "enabled" | "dependsOn" | "timeoutSeconds
 
 /**
  * The platform releases the program knows by name, pinned. A site turns one on or off
- * (`enabled`) and overrides values; the profiles below pick the set per stack.
+ * (`enabled`) and overrides values; the profiles below pick the set per stack. The Kubernetes
+ * minors each pin supports are in stacks/versions.ts (CHART_SUPPORT); validation refuses an
+ * enabled release on a minor outside them.
  */
 export const platformReleases = {
     "metrics-server": release({
         chart: { repo: "https://kubernetes-sigs.github.io/metrics-server/", name: "metrics-server" },
-        version: "3.12.2",
+        version: "3.14.0",
         namespace: "kube-system",
-        // kubelets serve self-signed certificates (no serving-cert signer on this cluster)
-        values: { args: ["--kubelet-insecure-tls"] },
+        // no --kubelet-insecure-tls: kubelets serve certificates signed by the cluster CA
+        // (serverTLSBootstrap, approved by the director per node: see components/cluster)
+        values: {},
     }),
     "ingress-nginx": release({
         chart: { repo: "https://kubernetes.github.io/ingress-nginx", name: "ingress-nginx" },
-        version: "4.11.3",
+        // retired upstream (2026-03): the final release supports Kubernetes up to 1.35 only, so it
+        // is off by default; a site on 1.35 may still enable it
+        version: "4.15.1",
         namespace: "ingress-nginx",
+        enabled: false,
         // no cloud load balancer and nothing announcing externalIPs here: NodePorts
         values: { controller: { service: { type: "NodePort" } } },
     }),
     "cert-manager": release({
         chart: { repo: "https://charts.jetstack.io", name: "cert-manager" },
-        version: "v1.16.2",
+        version: "v1.21.2",
         namespace: "cert-manager",
         values: { crds: { enabled: true } },
     }),
@@ -85,8 +96,11 @@ export const platformReleases = {
     }),
     consul: release({
         chart: { repo: "https://helm.releases.hashicorp.com", name: "consul" },
-        version: "1.6.1",
+        // consul-k8s 1.9 is documented for Kubernetes 1.30 to 1.34 only: off until HashiCorp
+        // lists a maintained minor; enabling it on 1.35+ is refused by validation
+        version: "1.9.3",
         namespace: "consul",
+        enabled: false,
         // catalog sync both ways: services on VMs and in Kubernetes find each other
         values: {
             global: { name: "consul", datacenter: "dc1" },
@@ -232,27 +246,16 @@ const prod: Profile = {
             // the site's mirror host: nothing below is fetched from the internet
             debianMirror: { url: "http://10.10.0.1/debian", security: "http://10.10.0.1/debian-security" },
             aptRepository: "http://10.10.0.1/kubernetes/core:/stable:/v{minor}/deb/",
-            calico: { operatorManifest: "http://10.10.0.1/kvm-k8s/tigera-operator-v3.29.1.yaml" },
-            helm: { version: "v3.16.3", url: "http://10.10.0.1/kvm-k8s/helm-v3.16.3-linux-amd64.tar.gz" },
+            calico: { operatorManifest: `http://10.10.0.1/kvm-k8s/tigera-operator-${CALICO.version}.yaml` },
+            helm: { version: HELM.version, url: `http://10.10.0.1/kvm-k8s/helm-${HELM.version}-linux-amd64.tar.gz` },
             registry: {
                 port: 5000,
                 user: "kvmk8s",
                 // the mirror host's registry holds the images the director copies in
                 mirrorFrom: "10.10.0.1:5000",
-                // what kube-vip and Calico 3.29.1 pull; kubeadm's images are derived from
-                // kubernetesVersion (stacks/kubeadm-images.ts) and copied in as well
-                mirrorImages: [
-                    "ghcr.io/kube-vip/kube-vip:v0.8.9",
-                    "quay.io/tigera/operator:v1.36.2",
-                    "docker.io/calico/cni:v3.29.1",
-                    "docker.io/calico/node:v3.29.1",
-                    "docker.io/calico/kube-controllers:v3.29.1",
-                    "docker.io/calico/typha:v3.29.1",
-                    "docker.io/calico/pod2daemon-flexvol:v3.29.1",
-                    "docker.io/calico/csi:v3.29.1",
-                    "docker.io/calico/node-driver-registrar:v3.29.1",
-                    "docker.io/calico/apiserver:v3.29.1",
-                ],
+                // what kube-vip and Calico pull (stacks/versions.ts); kubeadm's images are derived
+                // from kubernetesVersion (stacks/kubeadm-images.ts) and copied in as well
+                mirrorImages: [KUBE_VIP.image, ...calicoImages()],
             },
             kubelet: {
                 systemReserved: { cpu: "500m", memory: "1Gi", "ephemeral-storage": "2Gi" },
@@ -275,7 +278,7 @@ const prod: Profile = {
                     version: "5.8.3",
                     namespace: "iot",
                     values: { replicaCount: 3, service: { type: "NodePort", nodePorts: { mqtt: 31883 } } },
-                    dependsOn: ["nfs-storage", "ingress-nginx"],
+                    dependsOn: ["nfs-storage"],
                 }),
             }),
         },

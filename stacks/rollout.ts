@@ -6,6 +6,7 @@
  * anything is touched, when more than one existing node would be rebuilt.
  */
 import { ConfigIssue } from "./validate";
+import { UPGRADE_SOURCE_MINOR } from "./versions";
 
 /** Per node: a digest of everything whose change rebuilds its VM (see components/vm). */
 export type Fingerprints = Record<string, string>;
@@ -46,7 +47,9 @@ export function checkVersionChange(previous: string | undefined, current: string
         return [{ path, message: `${current} is older than the deployed ${previous}; kubeadm cannot downgrade a cluster: set ${previous} or newer` }];
     }
     if (cMinor > pMinor + 1) {
-        return [{ path, message: `${current} skips a minor version (the cluster is at ${previous}); upgrade one minor at a time: set 1.${pMinor + 1}.x first, run pulumi up, then ${current}` }];
+        // a minor this program no longer builds (before UPGRADE_SOURCE_MINOR) cannot be the step
+        const step = pMinor + 1 > UPGRADE_SOURCE_MINOR ? `set 1.${pMinor + 1}.x first, run pulumi up, then ${current}` : `this program upgrades from 1.${UPGRADE_SOURCE_MINOR} at the oldest: bring the cluster to 1.${UPGRADE_SOURCE_MINOR} with an earlier release of kvm-k8s first`;
+        return [{ path, message: `${current} skips a minor version (the cluster is at ${previous}); upgrade one minor at a time: ${step}` }];
     }
     return [];
 }

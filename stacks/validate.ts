@@ -23,6 +23,7 @@ import {
 import { checkApps, installOrder, needsNfsClient } from "./apps";
 import { checkAirGapped, REGISTRY_PLACEHOLDER } from "./airgap";
 import { kubeadmImages, sandboxImage } from "./kubeadm-images";
+import { checkVersionSupport } from "./compat";
 import { ClusterConfig, ImageSpec, NicSpec, NodeSpec, Role, SiteConfig } from "./types";
 
 export const CONFIG_NAMESPACE = "kvm-k8s";
@@ -355,21 +356,13 @@ function checkNodes(siteName: string | undefined, parts: SoundParts, issues: Con
     }
 }
 
-/** Kubernetes minors whose kubeadm API this program renders (v1beta3 up to 1.30, v1beta4 from 1.31). */
-export const SUPPORTED_MINORS = { from: 29, to: 34 };
-
 function checkCluster(parts: SoundParts, issues: ConfigIssue[]): void {
     const cluster = parts.site.cluster;
     if (cluster === undefined) {
         return;
     }
-    const minor = Number(cluster.kubernetesVersion.split(".")[1]);
-    if (minor < SUPPORTED_MINORS.from || minor > SUPPORTED_MINORS.to) {
-        issues.push({
-            path: sitePath("cluster", "kubernetesVersion"),
-            message: `${cluster.kubernetesVersion} is not supported; use a 1.${SUPPORTED_MINORS.from} to 1.${SUPPORTED_MINORS.to} release`,
-        });
-    }
+    // the minor and every pin's published Kubernetes range (stacks/versions.ts)
+    issues.push(...checkVersionSupport(cluster, parts.site.apps));
     const networks = new Map(parts.networks.map((n) => [n.name, n]));
     const masters = parts.nodes.filter((n) => n.role === "master");
     const { vip, network } = cluster.endpoint;

@@ -88,7 +88,7 @@ describe("app stack", () => {
         it("a Service's externalIPs in any release's values are refused: nothing announces them", () => {
             const issues = issuesOf(
                 withApps("prod", (r) => {
-                    r["ingress-nginx"] = { values: { controller: { service: { externalIPs: ["10.20.0.50"] } } } };
+                    r["ingress-nginx"] = { enabled: true, values: { controller: { service: { externalIPs: ["10.20.0.50"] } } } };
                     r["iot-broker"] = { values: { listeners: [{ service: { externalIPs: ["10.20.0.60"] } }] } };
                 }),
             );
@@ -149,11 +149,11 @@ describe("app stack", () => {
         it("every release after what it depends on", () => {
             const site = resolveOrThrow(withApps("dev", (r) => {
                 r.db = custom();
-                r.api = custom({ dependsOn: ["db", "ingress-nginx"] });
+                r.api = custom({ dependsOn: ["db", "metrics-server"] });
                 r.web = custom({ dependsOn: ["api"] });
             }));
             const at = (k: string) => site.apps.order.indexOf(k);
-            assert.ok(at("db") < at("api") && at("ingress-nginx") < at("api") && at("api") < at("web"), site.apps.order.join(", "));
+            assert.ok(at("db") < at("api") && at("metrics-server") < at("api") && at("api") < at("web"), site.apps.order.join(", "));
         });
     });
 
@@ -198,8 +198,8 @@ describe("app stack", () => {
             const rec = await record(() => buildSite(site));
             const metrics = rec.named("dev-apps-metrics-server", RELEASE);
             assert.deepStrictEqual([metrics.inputs.timeout, metrics.inputs.skipAwait, metrics.deleteBeforeReplace], [120, true, true]);
-            const ingress = rec.named("dev-apps-ingress-nginx", RELEASE);
-            assert.deepStrictEqual([ingress.inputs.timeout, ingress.inputs.skipAwait, ingress.inputs.maxHistory], [600, false, 10]);
+            const local = rec.named("dev-apps-local-path", RELEASE);
+            assert.deepStrictEqual([local.inputs.timeout, local.inputs.skipAwait, local.inputs.maxHistory], [600, false, 10]);
         });
 
         it("prod (air-gapped): image references a site adds to values reach the release rewritten", async () => {
@@ -209,12 +209,11 @@ describe("app stack", () => {
             assert.deepStrictEqual(values.image, { repository: "registry.site1.kvm-k8s.internal:5000/emqx/emqx" });
         });
 
-        it("prod: the IoT broker waits for its storage and ingress releases; namespaces are created first", () => {
+        it("prod: the IoT broker waits for its storage release (it listens on a NodePort: no ingress); namespaces are created first", () => {
             const { rec } = built.prod;
             const release = (k: string): Registration => rec.named(`site1-apps-${k}`, RELEASE);
             const iot = release("iot-broker");
             assert.ok(iot.dependencies.includes(release("nfs-storage").urn));
-            assert.ok(iot.dependencies.includes(release("ingress-nginx").urn));
             assert.ok(iot.dependencies.includes(rec.named("site1-apps-ns-iot").urn));
             assert.deepStrictEqual(iot.inputs.values, { replicaCount: 3, service: { type: "NodePort", nodePorts: { mqtt: 31883 } } });
             assert.strictEqual(rec.all.filter((r) => r.name === "site1-apps-ns-kube-system").length, 0, "kube-system is never created");
@@ -222,17 +221,18 @@ describe("app stack", () => {
 
         it("dev installs the smaller set from upstream repositories", () => {
             const { rec } = built.dev;
-            const ingress = rec.named("dev-apps-ingress-nginx", RELEASE).inputs;
-            assert.deepStrictEqual([ingress.chart, ingress.repositoryOpts], ["ingress-nginx", { repo: "https://kubernetes.github.io/ingress-nginx" }]);
-            assert.deepStrictEqual(rec.ofType(RELEASE).map((r) => r.inputs.name).sort(), ["ingress-nginx", "local-path", "metrics-server"]);
+            const metrics = rec.named("dev-apps-metrics-server", RELEASE).inputs;
+            assert.deepStrictEqual([metrics.chart, metrics.repositoryOpts], ["metrics-server", { repo: "https://kubernetes-sigs.github.io/metrics-server/" }]);
+            // ingress-nginx is retired upstream and supports no minor past 1.35: off by default
+            assert.deepStrictEqual(rec.ofType(RELEASE).map((r) => r.inputs.name).sort(), ["local-path", "metrics-server"]);
         });
 
         it("prod (air-gapped): charts come from the director registry as OCI, with its credentials as a secret", () => {
             const { rec } = built.prod;
-            const consul = rec.named("site1-apps-consul", RELEASE);
-            assert.strictEqual(consul.inputs.chart, "oci://registry.site1.kvm-k8s.internal:5000/charts/consul");
-            assert.strictEqual(consul.inputs.version, "1.6.1");
-            const opts = consul.wireInputs.repositoryOpts as Record<string, unknown>;
+            const certManager = rec.named("site1-apps-cert-manager", RELEASE);
+            assert.strictEqual(certManager.inputs.chart, "oci://registry.site1.kvm-k8s.internal:5000/charts/cert-manager");
+            assert.strictEqual(certManager.inputs.version, "v1.21.2");
+            const opts = certManager.wireInputs.repositoryOpts as Record<string, unknown>;
             assert.strictEqual(opts.username, "kvmk8s");
             assert.ok(typeof opts.password === "object" && opts.password !== null && SECRET_SIG in opts.password, "registry password not secret");
         });

@@ -178,7 +178,8 @@ describe("site configuration", () => {
             { what: "a service CIDR overlapping the pod CIDR", stack: "dev", edit: (s) => (s.cluster = { serviceSubnet: "10.244.128.0/20" }), path: "kvm-k8s:site.cluster.serviceSubnet", says: "overlaps the pod subnet 10.244.0.0/16" },
             { what: "a Kubernetes version with a v prefix", stack: "dev", edit: (s) => (s.cluster = { kubernetesVersion: "v1.31.4" }), path: "kvm-k8s:site.cluster.kubernetesVersion", says: "must be a full Kubernetes version such as '1.31.4'" },
             { what: "a Kubernetes minor without a version", stack: "dev", edit: (s) => (s.cluster = { kubernetesVersion: "1.31" }), path: "kvm-k8s:site.cluster.kubernetesVersion", says: "no 'v' prefix, no ranges" },
-            { what: "an unsupported Kubernetes minor", stack: "dev", edit: (s) => (s.cluster = { kubernetesVersion: "1.27.9" }), path: "kvm-k8s:site.cluster.kubernetesVersion", says: "1.27.9 is not supported; use a 1.29 to 1.34 release" },
+            { what: "an unsupported Kubernetes minor", stack: "dev", edit: (s) => (s.cluster = { kubernetesVersion: "1.27.9" }), path: "kvm-k8s:site.cluster.kubernetesVersion", says: "1.27.9 is not supported; use a 1.35 to 1.37 release" },
+            { what: "Kubernetes 1.34, past its end of life", stack: "dev", edit: (s) => (s.cluster = { kubernetesVersion: "1.34.4" }), path: "kvm-k8s:site.cluster.kubernetesVersion", says: "1.34 reached its end of life; a deployed 1.34 cluster upgrades by setting a 1.35 release" },
             { what: "a kubelet reservation that is not a quantity", stack: "dev", edit: (s) => (s.cluster = { kubelet: { systemReserved: { memory: "lots" } } }), path: "kvm-k8s:site.cluster.kubelet.systemReserved.memory", says: "Kubernetes quantity" },
             { what: "an unknown kubelet reservation resource", stack: "dev", edit: (s) => (s.cluster = { kubelet: { kubeReserved: { gpu: "1" } } }), path: "kvm-k8s:site.cluster.kubelet.kubeReserved.gpu", says: "unknown key" },
             { what: "a mirror image without a registry", stack: "dev", edit: (s) => (s.cluster = { registry: { mirrorImages: ["nginx:1.27"] } }), path: "kvm-k8s:site.cluster.registry.mirrorImages[0]", says: "full image reference" },
@@ -360,7 +361,7 @@ describe("air-gapped sites need nothing from the internet", () => {
         const { cluster } = stackSite("prod");
         assert.strictEqual(cluster.airGapped, true);
         assert.deepStrictEqual(cluster.debianMirror, { url: "http://10.10.0.1/debian", security: "http://10.10.0.1/debian-security" });
-        assert.strictEqual(cluster.aptRepository, "http://10.10.0.1/kubernetes/core:/stable:/v1.31/deb/");
+        assert.strictEqual(cluster.aptRepository, "http://10.10.0.1/kubernetes/core:/stable:/v1.36/deb/");
     });
 
     it("every public source is reported at once, each with its path and the fix", () => {
@@ -402,29 +403,30 @@ describe("air-gapped sites need nothing from the internet", () => {
     it("kubeadm's images are derived from the Kubernetes version and mirrored first", () => {
         const { cluster } = stackSite("prod");
         assert.deepStrictEqual(cluster.registry.mirrorImages.slice(0, 7), [
-            "registry.k8s.io/kube-apiserver:v1.31.4",
-            "registry.k8s.io/kube-controller-manager:v1.31.4",
-            "registry.k8s.io/kube-scheduler:v1.31.4",
-            "registry.k8s.io/kube-proxy:v1.31.4",
-            "registry.k8s.io/coredns/coredns:v1.11.3",
-            "registry.k8s.io/pause:3.10",
-            "registry.k8s.io/etcd:3.5.15-0",
+            "registry.k8s.io/kube-apiserver:v1.36.3",
+            "registry.k8s.io/kube-controller-manager:v1.36.3",
+            "registry.k8s.io/kube-scheduler:v1.36.3",
+            "registry.k8s.io/kube-proxy:v1.36.3",
+            "registry.k8s.io/coredns/coredns:v1.14.2",
+            "registry.k8s.io/pause:3.10.2",
+            "registry.k8s.io/etcd:3.6.8-0",
         ]);
-        assert.ok(cluster.registry.mirrorImages.includes("ghcr.io/kube-vip/kube-vip:v0.8.9"), "the configured images follow");
-        assert.strictEqual(cluster.sandboxImage, "registry.k8s.io/pause:3.10");
-        const next = resolveOrThrow(prodWith({ kubernetesVersion: "1.34.0" })).cluster;
-        assert.ok(next.registry.mirrorImages.includes("registry.k8s.io/etcd:3.6.4-0") && next.registry.mirrorImages.includes("registry.k8s.io/coredns/coredns:v1.12.1"));
+        assert.ok(cluster.registry.mirrorImages.includes("ghcr.io/kube-vip/kube-vip:v1.2.3"), "the configured images follow");
+        assert.ok(cluster.registry.mirrorImages.includes("quay.io/tigera/operator:v1.42.4") && cluster.registry.mirrorImages.includes("docker.io/calico/node:v3.32.1"), "Calico's images follow its pin");
+        assert.strictEqual(cluster.sandboxImage, "registry.k8s.io/pause:3.10.2");
+        const next = resolveOrThrow(prodWith({ kubernetesVersion: "1.35.4" })).cluster;
+        assert.ok(next.registry.mirrorImages.includes("registry.k8s.io/etcd:3.6.6-0") && next.registry.mirrorImages.includes("registry.k8s.io/coredns/coredns:v1.13.1"));
         assert.strictEqual(next.sandboxImage, "registry.k8s.io/pause:3.10.1");
         // a connected site pulls what kubeadm asks for itself: nothing derived to mirror
         assert.deepStrictEqual(stackSite("dev").cluster.registry.mirrorImages, []);
     });
 
     it("an air-gapped version whose kubeadm images are not in the table is refused; a connected one is not", () => {
-        const issues = issuesFor("prod", (s) => (s.cluster = { kubernetesVersion: "1.31.11" }));
-        assertIssue(issues, "kvm-k8s:site.cluster.kubernetesVersion", "the images kubeadm 1.31.11 pulls are not in stacks/kubeadm-images.ts");
-        assertIssue(issues, "kvm-k8s:site.cluster.kubernetesVersion", "1.31.4-1.31.9");
-        const connected = resolveOrThrow(withSite("dev", (s) => (s.cluster = { kubernetesVersion: "1.31.11" }))).cluster;
-        assert.strictEqual(connected.sandboxImage, "registry.k8s.io/pause:3.10");
+        const issues = issuesFor("prod", (s) => (s.cluster = { kubernetesVersion: "1.36.9" }));
+        assertIssue(issues, "kvm-k8s:site.cluster.kubernetesVersion", "the images kubeadm 1.36.9 pulls are not in stacks/kubeadm-images.ts");
+        assertIssue(issues, "kvm-k8s:site.cluster.kubernetesVersion", "1.36.0-1.36.3");
+        const connected = resolveOrThrow(withSite("dev", (s) => (s.cluster = { kubernetesVersion: "1.36.9" }))).cluster;
+        assert.strictEqual(connected.sandboxImage, "registry.k8s.io/pause:3.10.2");
     });
 });
 
@@ -432,7 +434,7 @@ describe("node packages follow the enabled releases", () => {
     it("an NFS-backed release (nfs-storage, or the NFS subdir provisioner chart under any key) puts nfs-common on every node", () => {
         assert.deepStrictEqual(stackSite("prod").cluster.nodePackages, ["nfs-common"]);
         assert.deepStrictEqual(stackSite("dev").cluster.nodePackages, []);
-        const off = resolveOrThrow(withSite("prod", (s) => (s.apps = { releases: { "nfs-storage": { enabled: false }, consul: { dependsOn: [] }, "iot-broker": { dependsOn: ["ingress-nginx"] }, "local-path": { enabled: true } } })));
+        const off = resolveOrThrow(withSite("prod", (s) => (s.apps = { releases: { "nfs-storage": { enabled: false }, consul: { dependsOn: [] }, "iot-broker": { dependsOn: [] }, "local-path": { enabled: true } } })));
         assert.deepStrictEqual(off.cluster.nodePackages, []);
         const renamed = resolveOrThrow(
             withSite("dev", (s) => {

@@ -61,17 +61,15 @@ describe("kubeadm configuration", () => {
         });
     });
 
-    it("uses the kubeadm API of the pinned version: v1beta4 from 1.31 (extraArgs as lists), v1beta3 before (maps)", () => {
-        assert.strictEqual(kubeadmApiVersion(30), "kubeadm.k8s.io/v1beta3");
-        assert.strictEqual(kubeadmApiVersion(31), "kubeadm.k8s.io/v1beta4");
-        const old = withVersion("dev", "1.30.8");
-        const [init30] = docs(kubeadmInitConfig(old, SECRETS));
-        assert.strictEqual(init30.apiVersion, "kubeadm.k8s.io/v1beta3");
-        assert.deepStrictEqual(init30.nodeRegistration.kubeletExtraArgs, { "node-ip": "192.168.100.11" });
-        const [init31] = docs(kubeadmInitConfig(withVersion("dev", "1.31.4"), SECRETS));
-        assert.deepStrictEqual(init31.nodeRegistration.kubeletExtraArgs, [{ name: "node-ip", value: "192.168.100.11" }]);
-        const cluster30 = docs(kubeadmInitConfig(old, SECRETS))[1];
-        assert.strictEqual(cluster30.kubernetesVersion, "v1.30.8");
+    it("renders kubeadm.k8s.io/v1beta4 (extraArgs as lists) for every supported minor: v1beta3 is gone in 1.37", () => {
+        for (const version of ["1.35.4", "1.36.3"]) {
+            const [init, cluster] = docs(kubeadmInitConfig(withVersion("dev", version), SECRETS));
+            assert.strictEqual(init.apiVersion, "kubeadm.k8s.io/v1beta4", version);
+            assert.deepStrictEqual(init.nodeRegistration.kubeletExtraArgs, [{ name: "node-ip", value: "192.168.100.11" }]);
+            assert.strictEqual(cluster.kubernetesVersion, `v${version}`);
+        }
+        // 1.37 (a site with Calico 3.33 pinned) gets the same API
+        assert.strictEqual(kubeadmApiVersion(37), "kubeadm.k8s.io/v1beta4");
     });
 
     it("prod: endpoint is the VIP, images come from the director registry, SANs cover VIP and masters", () => {

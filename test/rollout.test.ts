@@ -36,13 +36,16 @@ describe("rollout guards (compared with the last deployment)", () => {
     });
 
     it("Kubernetes versions move up one minor (or a patch) at a time, never down", () => {
-        assert.deepStrictEqual(checkVersionChange(undefined, "1.31.4"), []);
-        assert.deepStrictEqual(checkVersionChange("1.31.4", "1.31.4"), []);
-        assert.deepStrictEqual(checkVersionChange("1.31.4", "1.31.9"), []);
-        assert.deepStrictEqual(checkVersionChange("1.31.4", "1.32.0"), []);
-        assert.match(checkVersionChange("1.31.4", "1.33.1")[0].message, /1\.33\.1 skips a minor version \(the cluster is at 1\.31\.4\); upgrade one minor at a time: set 1\.32\.x first/);
-        assert.match(checkVersionChange("1.31.4", "1.30.9")[0].message, /older than the deployed 1\.31\.4; kubeadm cannot downgrade/);
-        assert.match(checkVersionChange("1.31.4", "1.31.2")[0].message, /older than the deployed/);
-        assert.strictEqual(checkVersionChange("1.31.4", "1.33.1")[0].path, "kvm-k8s:site.cluster.kubernetesVersion");
+        assert.deepStrictEqual(checkVersionChange(undefined, "1.36.3"), []);
+        assert.deepStrictEqual(checkVersionChange("1.36.1", "1.36.1"), []);
+        assert.deepStrictEqual(checkVersionChange("1.36.1", "1.36.3"), []);
+        assert.deepStrictEqual(checkVersionChange("1.36.3", "1.37.2"), []);
+        // 1.34 (past its end of life) is accepted only as the cluster that moves to 1.35
+        assert.deepStrictEqual(checkVersionChange("1.34.4", "1.35.4"), []);
+        assert.match(checkVersionChange("1.35.4", "1.37.2")[0].message, /1\.37\.2 skips a minor version \(the cluster is at 1\.35\.4\); upgrade one minor at a time: set 1\.36\.x first/);
+        assert.match(checkVersionChange("1.33.6", "1.35.4")[0].message, /upgrades from 1\.34 at the oldest: bring the cluster to 1\.34 with an earlier release of kvm-k8s first/);
+        assert.match(checkVersionChange("1.36.3", "1.35.4")[0].message, /older than the deployed 1\.36\.3; kubeadm cannot downgrade/);
+        assert.match(checkVersionChange("1.36.3", "1.36.1")[0].message, /older than the deployed/);
+        assert.strictEqual(checkVersionChange("1.35.4", "1.37.2")[0].path, "kvm-k8s:site.cluster.kubernetesVersion");
     });
 });

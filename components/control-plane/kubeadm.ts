@@ -6,14 +6,18 @@ import { createHash, X509Certificate } from "crypto";
 import * as YAML from "yaml";
 import { ClusterConfig, NodeSpec, SiteConfig } from "../../stacks";
 
-/** kubeadm's config API: v1beta4 from Kubernetes 1.31, v1beta3 before. */
-export function kubeadmApiVersion(minor: number): string {
-    return minor >= 31 ? "kubeadm.k8s.io/v1beta4" : "kubeadm.k8s.io/v1beta3";
+/**
+ * kubeadm's config API for the supported minors (1.35 to 1.37, stacks/versions.ts): v1beta4.
+ * kubeadm 1.37 removed v1beta3 and added `v1`, but v1beta4 stays its preferred version
+ * (cmd/kubeadm/app/apis/kubeadm/scheme/scheme.go at v1.37.2), so one API serves every minor.
+ */
+export function kubeadmApiVersion(_minor: number): string {
+    return "kubeadm.k8s.io/v1beta4";
 }
 
-/** v1beta4 turned `extraArgs` maps into lists of {name, value}. */
-function extraArgs(minor: number, args: Record<string, string>): unknown {
-    return minor >= 31 ? Object.entries(args).map(([name, value]) => ({ name, value })) : args;
+/** v1beta4 writes `extraArgs` as lists of {name, value}. */
+function extraArgs(_minor: number, args: Record<string, string>): unknown {
+    return Object.entries(args).map(([name, value]) => ({ name, value }));
 }
 
 /** Secrets the kubeadm documents carry; always Pulumi secrets in the program. */
