@@ -62,9 +62,8 @@ export const platformReleases = {
         chart: { repo: "https://kubernetes-sigs.github.io/metrics-server/", name: "metrics-server" },
         version: "3.14.0",
         namespace: "kube-system",
-        // no --kubelet-insecure-tls: kubelets serve certificates signed by the cluster CA
-        // (serverTLSBootstrap, approved by the director per node: see components/cluster)
-        values: {},
+        // kubelets serve self-signed certificates (no serving-cert signer on this cluster yet)
+        values: { args: ["--kubelet-insecure-tls"] },
     }),
     "ingress-nginx": release({
         chart: { repo: "https://kubernetes.github.io/ingress-nginx", name: "ingress-nginx" },
