@@ -261,12 +261,15 @@ describe("bootstrap graph (pulumi mocks)", () => {
                 }
             });
 
-            it("the admin kubeconfig is built from the program's CA and a system:masters client certificate, and is secret", async () => {
+            it("the admin kubeconfig is built from the program's CA and a short-lived kubeadm:cluster-admins client certificate, and is secret", async () => {
                 const { rec, site, program } = built[stack];
                 const csr = rec.named(`${site.name}-secrets-admin-csr`);
-                assert.deepStrictEqual(csr.inputs.subject, { commonName: "kvm-k8s-admin", organization: "system:masters" });
+                // RBAC-bound by kubeadm (revocable), not the break-glass system:masters
+                assert.deepStrictEqual(csr.inputs.subject, { commonName: "kvm-k8s-admin", organization: "kubeadm:cluster-admins" });
                 const cert = rec.named(`${site.name}-secrets-admin-cert`);
                 assert.deepStrictEqual(cert.inputs.allowedUses, ["client_auth", "digital_signature", "key_encipherment"]);
+                // 90 days, renewed by any `pulumi up` after 30
+                assert.deepStrictEqual([cert.inputs.validityPeriodHours, cert.inputs.earlyRenewalHours], [90 * 24, 60 * 24]);
                 assert.strictEqual(cert.inputs.caCertPem, MOCK_CA_CERT, "signed by the cluster CA");
                 const kubeconfig = await new Promise<string>((resolve) => program!.cluster.kubeconfig.apply(resolve));
                 assert.strictEqual(await pulumi.isSecret(program!.cluster.kubeconfig), true);

@@ -5,6 +5,9 @@ import { createHash } from "crypto";
 import { SiteConfig } from "../../stacks";
 
 const HOURS_PER_YEAR = 24 * 365;
+/** The admin client certificate: 90 days, renewed by any `pulumi up` once 30 have passed. */
+export const ADMIN_VALIDITY_HOURS = 90 * 24;
+export const ADMIN_EARLY_RENEWAL_HOURS = 60 * 24;
 
 /**
  * The site's generated secrets and PKI, made once and kept (encrypted) in state:
@@ -27,7 +30,11 @@ export class SiteSecrets extends pulumi.ComponentResource {
      * so the director can refresh join credentials, upgrade nodes and take etcd snapshots.
      */
     public readonly opsKey: { privateKey: pulumi.Output<string>; publicKey: pulumi.Output<string> };
-    /** Client certificate for the admin kubeconfig, signed by the cluster CA (system:masters). */
+    /**
+     * Client certificate for the admin kubeconfig, signed by the cluster CA, in the
+     * `kubeadm:cluster-admins` group (bound to cluster-admin by kubeadm since 1.29), never
+     * `system:masters`, which no RBAC can revoke: kubeadm keeps that for super-admin.conf.
+     */
     public readonly admin: { certPem: pulumi.Output<string>; keyPem: pulumi.Output<string> };
     public readonly registry: {
         caCertPem: pulumi.Output<string>;
@@ -67,7 +74,7 @@ export class SiteSecrets extends pulumi.ComponentResource {
         const adminKey = new tls.PrivateKey(`${name}-admin-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
         const adminCsr = new tls.CertRequest(
             `${name}-admin-csr`,
-            { privateKeyPem: adminKey.privateKeyPem, subject: { commonName: "kvm-k8s-admin", organization: "system:masters" } },
+            { privateKeyPem: adminKey.privateKeyPem, subject: { commonName: "kvm-k8s-admin", organization: "kubeadm:cluster-admins" } },
             child,
         );
         const adminCert = new tls.LocallySignedCert(
@@ -76,9 +83,10 @@ export class SiteSecrets extends pulumi.ComponentResource {
                 certRequestPem: adminCsr.certRequestPem,
                 caPrivateKeyPem: this.clusterCaKey.privateKeyPem,
                 caCertPem: clusterCaCert.certPem,
-                validityPeriodHours: HOURS_PER_YEAR,
-                // renewed by the first `pulumi up` in its last 30 days
-                earlyRenewalHours: 30 * 24,
+                // short-lived: a leaked copy is useful for 90 days at most; any `pulumi up` in its
+                // last 60 days (after 30) issues a new one and reinstalls it on the director
+                validityPeriodHours: ADMIN_VALIDITY_HOURS,
+                earlyRenewalHours: ADMIN_EARLY_RENEWAL_HOURS,
                 allowedUses: ["client_auth", "digital_signature", "key_encipherment"],
             },
             child,
