@@ -1,6 +1,5 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
-import { createHash } from "crypto";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { scripts } from "../components/cluster";
@@ -62,7 +61,8 @@ describe("bootstrap graph (pulumi mocks)", () => {
                         assert.ok(!dependsOn(rec, p, other), `${p.name} waits for ${other.name}: preparation must run in parallel`);
                     }
                 }
-                const inits = rec.ofType(COMMAND).filter((c) => triggers(c)[0] === scripts.init.hash);
+                // run from the director by join-node.sh, with init-control-plane.sh as the node script
+                const inits = rec.ofType(COMMAND).filter((c) => triggers(c)[1] === scripts.init.hash);
                 assert.deepStrictEqual(inits.map((c) => c.name), [`${site.masters[0].hostname}-init`], "exactly one kubeadm init, on the first master");
                 assert.ok(inits[0].dependencies.includes(prepares[0].urn), "init does not wait for its own master's preparation");
                 for (const w of site.workers) {
@@ -84,26 +84,27 @@ describe("bootstrap graph (pulumi mocks)", () => {
                     // through its join-credentials refresh
                     assert.ok(dependsOn(rec, j, before), `${j.name} does not follow ${before.name}`);
                     assert.ok(!dependsOn(rec, before, j), `${before.name} waits for ${j.name}`);
-                    assert.strictEqual(triggers(j)[0], scripts.joinMaster.hash);
+                    assert.deepStrictEqual(triggers(j).slice(0, 2), [scripts.joinNode.hash, scripts.joinMaster.hash]);
                 });
                 const lastMaster = masterJoins.length > 0 ? masterJoins[masterJoins.length - 1] : init;
                 for (const w of workerJoins) {
                     assert.ok(dependsOn(rec, w, lastMaster), `${w.name} joins before the control plane is complete`);
-                    assert.strictEqual(triggers(w)[0], scripts.joinWorker.hash);
+                    assert.deepStrictEqual(triggers(w).slice(0, 2), [scripts.joinNode.hash, scripts.joinWorker.hash]);
                     for (const other of workerJoins.filter((o) => o !== w)) {
                         assert.ok(!dependsOn(rec, w, other), `${w.name} waits for ${other.name}: worker joins must be parallel`);
                     }
                 }
             });
 
-            it("before each join its membership (on the director) refreshes the join credentials; the first master's needs no cluster yet", () => {
+            it("every kubeadm step runs from the director (join-node.sh), which mints its credentials; memberships hold none", () => {
                 const { rec, site } = built[stack];
                 const roster = cmd(rec, `${site.name}-cluster-roster`);
                 const directorKubeconfig = cmd(rec, `${site.director.hostname}-kubeconfig`);
                 const first = cmd(rec, `${site.masters[0].hostname}-membership`);
                 assert.ok(cmd(rec, `${site.masters[0].hostname}-init`).dependencies.includes(first.urn));
-                assert.ok(!dependsOn(rec, first, directorKubeconfig), "the first refresh would wait for the cluster it precedes");
-                assert.ok(first.dependencies.includes(roster.urn), "refreshes need the roster's known_hosts");
+                assert.ok(!dependsOn(rec, first, directorKubeconfig), "the first membership would wait for the cluster it precedes");
+                assert.ok(first.dependencies.includes(roster.urn), "memberships check the roster and its known_hosts");
+                const director = (c: { inputs: Record<string, unknown> }): string => String((c.inputs.connection as Record<string, unknown>).host);
                 for (const node of [...site.masters.slice(1), ...site.workers]) {
                     const membership = cmd(rec, `${node.hostname}-membership`);
                     const join = cmd(rec, `${node.hostname}-join`);
@@ -111,9 +112,18 @@ describe("bootstrap graph (pulumi mocks)", () => {
                     assert.ok(dependsOn(rec, membership, directorKubeconfig), `${membership.name} runs before the director has a kubeconfig`);
                 }
                 for (const node of [...site.masters, ...site.workers]) {
-                    const stdin = String(cmd(rec, `${node.hostname}-membership`).inputs.stdin);
-                    assert.ok(stdin.includes(scripts.refreshJoin.content), `${node.hostname}: create does not refresh the join credentials`);
-                    assert.ok(stdin.includes(`export NODE='${node.hostname}'`) && stdin.includes(`export ROLE='${node.role}'`));
+                    const membership = cmd(rec, `${node.hostname}-membership`);
+                    const stdin = String(membership.inputs.stdin);
+                    assert.ok(stdin.includes(scripts.admitNode.content), `${node.hostname}: create does not check the node is reachable`);
+                    assert.ok(stdin.includes(`export NODE='${node.hostname}'`) && stdin.includes(`export ADDRESS='${node.address}'`));
+                    assert.doesNotMatch(stdin, /TOKEN|CERTIFICATE_KEY/, `${node.hostname}: a membership carries a join credential`);
+                    const step = cmd(rec, `${node.hostname}-${node === site.masters[0] ? "init" : "join"}`);
+                    assert.strictEqual(director(step), director(membership), `${step.name} does not run from the director`);
+                    assert.ok(step.dependencies.includes(roster.urn), `${step.name}: the director needs the node's host key`);
+                    const stepIn = String(step.inputs.stdin);
+                    assert.ok(stepIn.includes(scripts.joinNode.content));
+                    assert.ok(stepIn.includes(`export ADDRESS='${node.address}'`) && stepIn.includes(`export ROLE='${node.role}'`));
+                    assert.doesNotMatch(stepIn, /JOIN_TOKEN='[a-z0-9]{6}\.|CERTIFICATE_KEY='[0-9a-f]{64}'/, `${step.name}: a join credential in state`);
                 }
             });
 
@@ -222,7 +232,7 @@ describe("bootstrap graph (pulumi mocks)", () => {
                     assert.ok(del.includes(scripts.removeNode.content), `${m.name} does not run remove-node.sh on delete`);
                     assert.ok(del.includes(`export NODE='${node.hostname}'`) && del.includes(`export ROLE='${node.role}'`), m.name);
                     // neither script is in the triggers: editing them must not drain every node
-                    assert.ok(!triggers(m).includes(scripts.removeNode.hash) && !triggers(m).includes(scripts.refreshJoin.hash));
+                    assert.ok(!triggers(m).includes(scripts.removeNode.hash) && !triggers(m).includes(scripts.admitNode.hash));
                     const vmDomain = rec.named(node.hostname, "libvirt:index/domain:Domain");
                     // the engine's delete-first cascade follows property dependencies: the
                     // membership's triggers must point at this node's domain and no other
@@ -230,16 +240,13 @@ describe("bootstrap graph (pulumi mocks)", () => {
                 }
             });
 
-            it("no secret reaches any resource input in plain text (SSH key, host keys, token, certificate key, CAs, registry password, kubeconfig)", () => {
+            it("no secret reaches any resource input in plain text (SSH key, host keys, CAs, registry password, kubeconfig)", () => {
                 const { rec, site } = built[stack];
                 const leaks: string[] = [];
                 const password = (name: string) => String(mockOutputs("random:index/randomPassword:RandomPassword", `${site.name}-secrets-${name}`).result);
-                const token = password("bootstrap-token");
                 const needles = [
                     MOCK_SECRET, // every mocked private key
                     PRIVATE_KEY_MARKER, // the SSH private key
-                    `${token.slice(0, 6)}.${token.slice(6)}`, // the bootstrap token as kubeadm gets it
-                    createHash("sha256").update(password("certificate-key")).digest("hex"), // the certificate key
                     password("registry-password"),
                 ];
                 for (const r of rec.all) {
@@ -251,6 +258,25 @@ describe("bootstrap graph (pulumi mocks)", () => {
                 // the walk can see secrets at all: they are there, wrapped
                 const wrapped = rec.all.filter((r) => JSON.stringify(r.wireInputs).includes(SECRET_SIG));
                 assert.ok(wrapped.length > 10, "expected secret-wrapped inputs");
+            });
+
+            it("nothing in state can join a node: no bootstrap token or certificate key is generated, stored or rendered", () => {
+                const { rec } = built[stack];
+                const names = rec.all.map((r) => r.name);
+                assert.ok(!names.some((n) => /bootstrap-token|certificate-key/.test(n)), `a long-lived join credential is generated: ${names.filter((n) => /token|certificate-key/.test(n))}`);
+                // a bootstrap token anywhere in any input, secret-wrapped or not (mocked randoms are
+                // not in this shape; a real one would be) and no certificate key value
+                const everything = JSON.stringify(rec.all.map((r) => r.wireInputs));
+                // base64 layers: NODE_ENV holds KVMK8S_FILES, whose records hold the files
+                const unwrap = (text: string): string => [...text.matchAll(/[A-Za-z0-9+/]{40,}={0,2}/g)].map((m) => Buffer.from(m[0], "base64").toString("latin1")).join("\n");
+                const once = unwrap(everything);
+                const decoded = `${once}\n${unwrap(once)}`;
+                for (const text of [everything, decoded]) {
+                    assert.doesNotMatch(text, /token: [a-z0-9]{6}\.[a-z0-9]{16}/, "a bootstrap token in a kubeadm document");
+                    assert.doesNotMatch(text, /certificateKey: [0-9a-f]{64}/, "a certificate key in a kubeadm document");
+                    assert.doesNotMatch(text, /JOIN_TOKEN='[a-z0-9]{6}\.|CERTIFICATE_KEY='[0-9a-f]{64}'/, "a join credential in a command's environment");
+                }
+                assert.match(decoded, /token: "@JOIN_TOKEN@"/, "the walk sees the join configurations");
             });
 
             it("secret outputs: every command's stdout and stderr; no previous output sent back on updates", () => {
@@ -291,7 +317,7 @@ describe("bootstrap graph (pulumi mocks)", () => {
 
         it("a new Kubernetes version replaces only the upgrade command: no node is rebuilt or re-joined", async () => {
             const before = byName(built.prod.rec);
-            const after = byName(await record(() => buildSite(withCluster("prod", { kubernetesVersion: "1.32.0" }))));
+            const after = byName(await record(() => buildSite(withCluster("prod", { kubernetesVersion: "1.35.4" }))));
             const replaced = [...after.values()].filter((c) => JSON.stringify(triggers(c)) !== JSON.stringify(triggers(before.get(c.name)!))).map((c) => c.name);
             assert.deepStrictEqual(replaced, ["site1-cluster-upgrade"]);
             // updates re-run `create` on a changed stdin: only preparation (the apt repository,
@@ -308,9 +334,9 @@ describe("bootstrap graph (pulumi mocks)", () => {
                 "site1-worker-2-prepare",
                 "site1-worker-3-prepare",
             ]);
-            assert.ok(String(after.get("site1-cluster-upgrade")!.inputs.stdin).includes("export KUBERNETES_APT_REPO='http://10.10.0.1/kubernetes/core:/stable:/v1.32/deb/'"));
+            assert.ok(String(after.get("site1-cluster-upgrade")!.inputs.stdin).includes("export KUBERNETES_APT_REPO='http://10.10.0.1/kubernetes/core:/stable:/v1.35/deb/'"));
             // preparation re-runs (an update, not a replacement) to point apt at the new minor
-            assert.ok(String(after.get("site1-master-1-prepare")!.inputs.stdin).includes("v1.32/deb/"));
+            assert.ok(String(after.get("site1-master-1-prepare")!.inputs.stdin).includes("v1.35/deb/"));
         });
 
         it("a worker added or a master rebuilt on a later day: its membership and its join wait for its own preparation, directly", async () => {
@@ -354,7 +380,9 @@ describe("bootstrap graph (pulumi mocks)", () => {
 
     it("prod: the first master gets the program's cluster CA, init and join configs and the kube-vip manifest", () => {
         const { rec, site } = built.prod;
-        const stdin = String(cmd(rec, `${site.masters[0].hostname}-init`).inputs.stdin);
+        // what join-node.sh streams to the master ahead of init-control-plane.sh
+        const nodeEnv = /export NODE_ENV='([^']*)'/.exec(String(cmd(rec, `${site.masters[0].hostname}-init`).inputs.stdin))![1];
+        const stdin = Buffer.from(nodeEnv, "base64").toString("utf8");
         const files = /export KVMK8S_FILES='([^']*)'/.exec(stdin)![1].split("\n").map((l) => l.split(" ").slice(0, 2).join(" "));
         assert.deepStrictEqual(files, [
             "0644 /etc/kubernetes/pki/ca.crt",
@@ -370,7 +398,7 @@ describe("bootstrap graph (pulumi mocks)", () => {
         const site = stackSite("prod");
         const env = prepareNodeEnv(site, site.workers[0], { caCertPem: "CA-PEM", password: "pw", opsPublicKey: "ssh-ed25519 AAAAops" });
         assert.strictEqual(env.NTP_SERVERS, "10.10.0.1");
-        assert.strictEqual(env.KUBERNETES_APT_REPO, "http://10.10.0.1/kubernetes/core:/stable:/v1.31/deb/", "the site's own mirror");
+        assert.strictEqual(env.KUBERNETES_APT_REPO, "http://10.10.0.1/kubernetes/core:/stable:/v1.36/deb/", "the site's own mirror");
         assert.strictEqual(env.MIRRORED_REGISTRIES, "docker.io registry.k8s.io quay.io ghcr.io");
         // reservations and eviction are in the KubeletConfiguration, not deprecated flags
         assert.strictEqual(env.KUBELET_EXTRA_ARGS, "");

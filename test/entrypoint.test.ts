@@ -100,11 +100,11 @@ describe("index.ts (the program pulumi runs)", function () {
     });
 
     it("a version that skips a minor from the deployed one stops before anything is registered", () => {
-        const run = runIndex("prod", current, "1.29.10");
+        const run = runIndex("prod", current, "1.34.4");
         assert.strictEqual(run.status, 3, run.stdout + run.stderr);
-        assert.match(run.stderr, /kvm-k8s:site\.cluster\.kubernetesVersion: 1\.31\.4 skips a minor version \(the cluster is at 1\.29\.10\); upgrade one minor at a time: set 1\.30\.x first/);
+        assert.match(run.stderr, /kvm-k8s:site\.cluster\.kubernetesVersion: 1\.36\.3 skips a minor version \(the cluster is at 1\.34\.4\); upgrade one minor at a time: set 1\.35\.x first/);
         assert.strictEqual(run.stdout, "");
-        assert.strictEqual(runIndex("prod", current, "1.30.8").status, 0, "one minor up is an upgrade");
+        assert.strictEqual(runIndex("prod", current, "1.35.4").status, 0, "one minor up is an upgrade");
     });
 
     it("a change that would rebuild two nodes at once stops before anything is registered", () => {

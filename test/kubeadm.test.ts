@@ -21,10 +21,8 @@ function assertGolden(name: string, actual: string): void {
     assert.strictEqual(actual, fs.readFileSync(file, "utf8"), `${name} differs from its golden file`);
 }
 
-/** Fixed stand-ins: the program's real ones are Pulumi secrets generated once per site. */
+/** A fixed stand-in for the program's CA: joins pin its hash. No join credential is rendered. */
 const SECRETS: JoinSecrets = {
-    token: "abcdef.0123456789abcdef",
-    certificateKey: "e6a2eb8581237ab72a4f494f30285ec12a9694d750b9785706a83bfcbbbd2204",
     caCertPem: fs.readFileSync(path.join(ROOT, "tools", "offline-ca.crt"), "utf8"),
 };
 
@@ -46,13 +44,13 @@ describe("kubeadm configuration", () => {
     describe("golden files", () => {
         it("dev: init (single master, endpoint = its address) and worker join", () => {
             const site = stackSite("dev");
-            assertGolden("dev-kubeadm-init.yaml", kubeadmInitConfig(site, SECRETS));
+            assertGolden("dev-kubeadm-init.yaml", kubeadmInitConfig(site));
             assertGolden("dev-kubeadm-join-worker-1.yaml", kubeadmJoinConfig(site, site.workers[0], SECRETS));
         });
 
         it("prod: init on master-1, control-plane join of master-2, worker join, kube-vip, registry, Calico", () => {
             const site = stackSite("prod");
-            assertGolden("prod-kubeadm-init.yaml", kubeadmInitConfig(site, SECRETS));
+            assertGolden("prod-kubeadm-init.yaml", kubeadmInitConfig(site));
             assertGolden("prod-kubeadm-join-master-2.yaml", kubeadmJoinConfig(site, site.masters[1], SECRETS));
             assertGolden("prod-kubeadm-join-worker-1.yaml", kubeadmJoinConfig(site, site.workers[0], SECRETS));
             assertGolden("prod-kube-vip.yaml", kubeVipManifest(site.cluster)!);
@@ -63,7 +61,7 @@ describe("kubeadm configuration", () => {
 
     it("renders kubeadm.k8s.io/v1beta4 (extraArgs as lists) for every supported minor: v1beta3 is gone in 1.37", () => {
         for (const version of ["1.35.4", "1.36.3"]) {
-            const [init, cluster] = docs(kubeadmInitConfig(withVersion("dev", version), SECRETS));
+            const [init, cluster] = docs(kubeadmInitConfig(withVersion("dev", version)));
             assert.strictEqual(init.apiVersion, "kubeadm.k8s.io/v1beta4", version);
             assert.deepStrictEqual(init.nodeRegistration.kubeletExtraArgs, [{ name: "node-ip", value: "192.168.100.11" }]);
             assert.strictEqual(cluster.kubernetesVersion, `v${version}`);
@@ -74,7 +72,7 @@ describe("kubeadm configuration", () => {
 
     it("prod: endpoint is the VIP, images come from the director registry, SANs cover VIP and masters", () => {
         const site = stackSite("prod");
-        const [init, cluster, kubelet] = docs(kubeadmInitConfig(site, SECRETS));
+        const [init, cluster, kubelet] = docs(kubeadmInitConfig(site));
         assert.strictEqual(cluster.controlPlaneEndpoint, "10.20.0.5:6443");
         assert.strictEqual(cluster.imageRepository, "registry.site1.kvm-k8s.internal:5000");
         // kubeadm makes <dns.imageRepository>/coredns:<tag>; the mirror keeps coredns/coredns
@@ -89,7 +87,7 @@ describe("kubeadm configuration", () => {
     });
 
     it("reservations and all four hard-eviction thresholds are in the KubeletConfiguration (setting one zeroes the unset ones)", () => {
-        const kubelet = docs(kubeadmInitConfig(stackSite("prod"), SECRETS))[2];
+        const kubelet = docs(kubeadmInitConfig(stackSite("prod")))[2];
         assert.deepStrictEqual(kubelet.systemReserved, { cpu: "500m", memory: "1Gi", "ephemeral-storage": "2Gi" });
         assert.deepStrictEqual(kubelet.kubeReserved, { cpu: "500m", memory: "1Gi", "ephemeral-storage": "2Gi" });
         // prod sets three thresholds; nodefs.inodesFree keeps the kubelet's own default
@@ -101,7 +99,7 @@ describe("kubeadm configuration", () => {
 
     it("every API server binds the endpoint's port (kube-vip moves the VIP, it translates no port)", () => {
         const site = withPort("prod", 8443);
-        const [init, cluster] = docs(kubeadmInitConfig(site, SECRETS));
+        const [init, cluster] = docs(kubeadmInitConfig(site));
         assert.strictEqual(cluster.controlPlaneEndpoint, "10.20.0.5:8443");
         assert.strictEqual(init.localAPIEndpoint.bindPort, 8443);
         assert.strictEqual(docs(kubeadmJoinConfig(site, site.masters[1], SECRETS))[0].controlPlane.localAPIEndpoint.bindPort, 8443);
@@ -111,7 +109,7 @@ describe("kubeadm configuration", () => {
 
     it("dev: endpoint is the master's address, images from upstream, no kube-vip", () => {
         const site = stackSite("dev");
-        const [init, cluster] = docs(kubeadmInitConfig(site, SECRETS));
+        const [init, cluster] = docs(kubeadmInitConfig(site));
         assert.strictEqual(cluster.controlPlaneEndpoint, "192.168.100.11:6443");
         assert.strictEqual(cluster.imageRepository, undefined);
         assert.strictEqual(init.nodeRegistration.ignorePreflightErrors, undefined);
@@ -125,17 +123,24 @@ describe("kubeadm configuration", () => {
         const [join] = docs(kubeadmJoinConfig(site, site.workers[2], SECRETS));
         assert.deepStrictEqual(join.discovery.bootstrapToken, {
             apiServerEndpoint: "10.20.0.5:6443",
-            token: SECRETS.token,
+            // the director mints a token per join and the node substitutes it (join-node.sh)
+            token: "@JOIN_TOKEN@",
             caCertHashes: [caCertHash(SECRETS.caCertPem)],
         });
         assert.strictEqual(join.controlPlane, undefined, "a worker join is not a control-plane join");
         assert.strictEqual(join.nodeRegistration.name, "site1-worker-3");
     });
 
-    it("control-plane joins carry the certificate key and their own advertise address", () => {
+    it("control-plane joins carry a certificate-key placeholder (each join's own key) and their own advertise address", () => {
         const site = stackSite("prod");
         const [join] = docs(kubeadmJoinConfig(site, site.masters[2], SECRETS));
-        assert.deepStrictEqual(join.controlPlane, { localAPIEndpoint: { advertiseAddress: "10.10.0.13", bindPort: 6443 }, certificateKey: SECRETS.certificateKey });
+        assert.deepStrictEqual(join.controlPlane, { localAPIEndpoint: { advertiseAddress: "10.10.0.13", bindPort: 6443 }, certificateKey: "@CERTIFICATE_KEY@" });
+    });
+
+    it("init holds no join credential: kubeadm generates its token, valid 15 minutes, and uploads no certificates", () => {
+        const [init] = docs(kubeadmInitConfig(stackSite("prod")));
+        assert.deepStrictEqual(init.bootstrapTokens, [{ ttl: "15m0s", usages: ["signing", "authentication"], groups: ["system:bootstrappers:kubeadm:default-node-token"] }]);
+        assert.strictEqual(init.certificateKey, undefined);
     });
 
     it("kube-vip announces the VIP on the masters' services interface", () => {

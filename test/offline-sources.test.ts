@@ -381,7 +381,7 @@ describe("what the program hands node preparation and the director", () => {
         assert.strictEqual(env.DEBIAN_MIRROR, "http://10.10.0.1/debian");
         assert.strictEqual(env.DEBIAN_SECURITY_MIRROR, "http://10.10.0.1/debian-security");
         assert.strictEqual(env.NODE_PACKAGES, "nfs-common");
-        assert.strictEqual(env.SANDBOX_IMAGE, "registry.k8s.io/pause:3.10");
+        assert.strictEqual(env.SANDBOX_IMAGE, "registry.k8s.io/pause:3.10.2");
     });
 
     it("dev nodes: the image's own sources, no extra package", () => {
@@ -392,7 +392,7 @@ describe("what the program hands node preparation and the director", () => {
 
     it("the sandbox image follows the Kubernetes version", () => {
         const input = stackInput("dev");
-        (input.site as Record<string, unknown>).cluster = { kubernetesVersion: "1.34.0" };
+        (input.site as Record<string, unknown>).cluster = { kubernetesVersion: "1.35.4" };
         const site = resolveOrThrow(input);
         assert.strictEqual(prepareNodeEnv(site, site.workers[0], access).SANDBOX_IMAGE, "registry.k8s.io/pause:3.10.1");
     });
@@ -405,9 +405,9 @@ describe("what the program hands node preparation and the director", () => {
         const envOf = (site: ReturnType<typeof stackSite>) => new Promise<Record<string, string>>((resolve) => prepareDirectorEnv(site, secrets).apply(resolve));
         const prod = await envOf(stackSite("prod"));
         assert.strictEqual(prod.DEBIAN_MIRROR, "http://10.10.0.1/debian");
-        assert.strictEqual(prod.KUBEADM_IMAGES, kubeadmImages("1.31.4")!.join("\n"));
-        assert.ok(prod.MIRROR_IMAGES.split("\n").includes("registry.k8s.io/etcd:3.5.15-0"), "kubeadm's images are mirrored");
-        assert.strictEqual(prod.HELM_URL, "http://10.10.0.1/kvm-k8s/helm-v3.16.3-linux-amd64.tar.gz");
+        assert.strictEqual(prod.KUBEADM_IMAGES, kubeadmImages("1.36.3")!.join("\n"));
+        assert.ok(prod.MIRROR_IMAGES.split("\n").includes("registry.k8s.io/etcd:3.6.8-0"), "kubeadm's images are mirrored");
+        assert.strictEqual(prod.HELM_URL, "http://10.10.0.1/kvm-k8s/helm-v4.3.0-linux-amd64.tar.gz");
         assert.strictEqual(prod.MIRROR_FROM, "10.10.0.1:5000");
         const dev = await envOf(stackSite("dev"));
         assert.deepStrictEqual([dev.DEBIAN_MIRROR, dev.KUBEADM_IMAGES], ["", ""]);

@@ -43,7 +43,8 @@ const EXPECTED_SCRIPTS = [
     "components/cluster/scripts/wait-nodes-ready.sh",
     "components/cluster/scripts/write-roster.sh",
     "components/cluster/scripts/remove-node.sh",
-    "components/cluster/scripts/refresh-join.sh",
+    "components/cluster/scripts/join-node.sh",
+    "components/cluster/scripts/admit-node.sh",
     "components/cluster/scripts/upgrade-node.sh",
     "components/cluster/scripts/upgrade-cluster.sh",
     "components/cluster/scripts/etcd-snapshot.sh",
@@ -474,10 +475,11 @@ describe("remote scripts", () => {
             "components/cluster/scripts/wait-nodes-ready.sh": { EXPECTED_NODES: "site1-master-1" },
             "components/cluster/scripts/write-roster.sh": { ROSTER: "site1-master-1" },
             "components/cluster/scripts/remove-node.sh": { NODE: "site1-worker-1", ROLE: "worker" },
-            "components/cluster/scripts/refresh-join.sh": {
-                NODE: "site1-master-2", ROLE: "master", TOKEN: "abcdef.0123456789abcdef", CERTIFICATE_KEY: "f".repeat(64),
-                MASTERS: nodes, OPS_USER: "kvmk8s",
+            "components/cluster/scripts/join-node.sh": {
+                NODE: "site1-master-2", ROLE: "master", ADDRESS: "10.10.0.12", MASTERS: nodes, OPS_USER: "kvmk8s",
+                NODE_SCRIPT: b64("echo node\n"), NODE_ENV: b64("export KVMK8S_FILES=''\n"),
             },
+            "components/cluster/scripts/admit-node.sh": { NODE: "site1-worker-1", ADDRESS: "10.10.0.21" },
             "components/cluster/scripts/upgrade-node.sh": {
                 TARGET_VERSION: "1.32.0", KUBERNETES_APT_REPO: "https://pkgs.k8s.io/core:/stable:/v1.32/deb/", MODE: "worker",
             },
@@ -959,6 +961,8 @@ init)
     mkdir -p "$KVMK8S_ROOT/etc/kubernetes"
     echo "admin kubeconfig" >"$KVMK8S_ROOT/etc/kubernetes/admin.conf" ;;
 join)
+    # the configuration kubeadm was given (a temporary copy, gone after the run)
+    cp "$3" "$FAKE_CALLS.config"; stat -c %a "$3" >"$FAKE_CALLS.mode"
     echo "[preflight] Running pre-flight checks"
     echo "[discovery] using token ${TOKEN}"
     echo "[kubelet-start] harmless progress line"
@@ -977,13 +981,21 @@ exit 0
             const f = path.join(box.dir, "calls");
             return fs.existsSync(f) ? fs.readFileSync(f, "utf8").trim().split("\n").filter(Boolean) : [];
         };
-        const joinFiles = `0600 /etc/kvm-k8s/kubeadm-join.yaml ${b64(`apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\n# token ${TOKEN}\n`)}`;
+        // as the program renders it: placeholders, no credential (kubeadm.ts)
+        const JOIN_YAML = 'apiVersion: kubeadm.k8s.io/v1beta4\nkind: JoinConfiguration\ndiscovery:\n  bootstrapToken:\n    token: "@JOIN_TOKEN@"\n';
+        const joinFiles = `0600 /etc/kvm-k8s/kubeadm-join.yaml ${b64(JOIN_YAML)}`;
 
         it("join-worker.sh joins once, keeps kubeadm's secrets out of its output, and resets a failed join", () => {
             const rel = "components/workers/scripts/join-worker.sh";
             const extra = { FAKE_CALLS: path.join(box.dir, "calls") };
 
-            const failed = box.run(rel, { KVMK8S_FILES: joinFiles }, { ...extra, FAKE_FAIL: "1" });
+            // without the director's credentials: refused before kubeadm runs
+            const direct = box.run(rel, { KVMK8S_FILES: joinFiles }, extra);
+            assert.notStrictEqual(direct.status, 0);
+            assert.match(direct.stderr, /JOIN_TOKEN is missing or not a bootstrap token: the director's join-node\.sh mints one per join/);
+            assert.deepStrictEqual(calls(), []);
+
+            const failed = box.run(rel, { KVMK8S_FILES: joinFiles, JOIN_TOKEN: TOKEN }, { ...extra, FAKE_FAIL: "1" });
             assert.notStrictEqual(failed.status, 0);
             const out = failed.stdout + failed.stderr;
             assert.ok(!out.includes(TOKEN), `the join token leaked:\n${out}`);
@@ -991,14 +1003,20 @@ exit 0
             assert.match(failed.stderr, /harmless progress line/, "the log's tail is shown");
             assert.match(failed.stderr, /could not reach the API/);
             assert.match(failed.stderr, /kubeadm reset done/);
-            assert.deepStrictEqual(calls(), [`kubeadm join --config ${box.p("/etc/kvm-k8s/kubeadm-join.yaml")}`, "kubeadm reset --force"]);
+            // kubeadm reads a root-only temporary copy with the token; the file on disk keeps the placeholder
+            assert.match(calls()[0], /^kubeadm join --config \/\S*kvm-k8s\.\w+\/kubeadm-join\.yaml$/);
+            assert.deepStrictEqual(calls().slice(1), ["kubeadm reset --force"]);
+            assert.strictEqual(fs.readFileSync(path.join(box.dir, "calls.config"), "utf8"), JOIN_YAML.replace("@JOIN_TOKEN@", TOKEN));
+            assert.strictEqual(fs.readFileSync(path.join(box.dir, "calls.mode"), "utf8").trim(), "600");
+            assert.strictEqual(box.get("/etc/kvm-k8s/kubeadm-join.yaml"), JOIN_YAML, "no credential on the node's disk");
+            assert.ok(!fs.existsSync(calls()[0].split(" ").pop()!), "the copy is removed with the run");
             const log = box.p("/var/log/kvm-k8s/kubeadm-join.log");
             assert.strictEqual(fs.statSync(log).mode & 0o777, 0o600);
             assert.strictEqual(fs.statSync(path.dirname(log)).mode & 0o777, 0o700);
             assert.ok(fs.readFileSync(log, "utf8").includes(TOKEN), "the full output is kept in the root-only log");
 
             fs.rmSync(path.join(box.dir, "calls"));
-            const joined = box.run(rel, { KVMK8S_FILES: joinFiles }, extra);
+            const joined = box.run(rel, { KVMK8S_FILES: joinFiles, JOIN_TOKEN: TOKEN }, extra);
             ok(joined, "join");
             assert.match(joined.stdout, /^changed: joined the cluster as a worker$/m);
             assert.ok(!joined.stdout.includes(TOKEN));
@@ -1043,7 +1061,8 @@ exit 0
             const first = box.run(rel, env, extra);
             ok(first, "init");
             assert.deepStrictEqual(calls(), [
-                `kubeadm init --config ${box.p("/etc/kvm-k8s/kubeadm-init.yaml")} --upload-certs --skip-token-print --skip-certificate-key-print`,
+                // no --upload-certs: each master join uploads them with its own key (join-node.sh)
+                `kubeadm init --config ${box.p("/etc/kvm-k8s/kubeadm-init.yaml")} --skip-token-print`,
                 "kube-vip on super-admin.conf",
             ]);
             assert.match(first.stdout, /^changed: control plane initialised at 127\.0\.0\.1:1$/m);
@@ -1269,9 +1288,6 @@ esac
 
     describe("director ops scripts, with stand-in kubectl and ssh", () => {
         let box: Sandbox;
-        const TOKEN = "abcdef.0123456789abcdef";
-        const TOKEN_SECRET = "0123456789abcdef";
-        const CERT_KEY = "0123456789abcdef".repeat(4);
         const OPS_USER = "kvmk8s";
         // State files: nodes ("name kubeletHealthy kubeletVersion unschedulable address"), cni
         // (present: a CNI is installed; like the real kubelet, no node is Ready without one),
@@ -1318,6 +1334,7 @@ case "$args" in
     echo "node/$n drained" ;;
 *" uncordon "*) n="$(after uncordon "$@")"; echo "uncordon $n" >>"$state/events"; set_field "$n" 4 false; echo "node/$n uncordoned" ;;
 *" get secret "*) n="$(after secret "$@")"; if [[ -f "$state/secret-$n" ]]; then cat "$state/secret-$n"; fi ;;
+*" delete secret "*) n="$(after secret "$@")"; echo "delete secret $n" >>"$state/events"; rm -f "$state/secret-$n"; echo "secret \\"$n\\" deleted" ;;
 *" apply "*" -f - "*) cat >"$state/applied"; echo "apply" >>"$state/events"
     n="$(awk '$1 == "name:" { print $2; exit }' "$state/applied")"
     awk '$1 == "token-secret:" { s = $2 } $1 == "expiration:" { e = $2 } END { print s, e }' "$state/applied" >"$state/secret-$n"
@@ -1347,7 +1364,15 @@ if [[ " \${FAKE_SSH_FAIL:-} " == *" $address "* ]]; then echo "kvmk8s@$address: 
 case "\${remote[*]}" in
 *upload-certs*) echo "upload-certs $node" >>"$state/events"; echo '[upload-certs] Storing the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace' ;;
 "sudo -n bash -s")
-    if grep -q '^export MODE=' "$state/ssh-stdin-$n"; then
+    if grep -q '^# fake node step$' "$state/ssh-stdin-$n"; then
+        # a node's kubeadm step, as join-node.sh streams it: env, this join's credentials, script
+        t=no; k=no
+        if grep -q "^export JOIN_TOKEN='[a-z0-9]\\{6\\}\\.[a-z0-9]\\{16\\}'$" "$state/ssh-stdin-$n"; then t=yes; fi
+        if grep -q "^export CERTIFICATE_KEY='[0-9a-f]\\{64\\}'$" "$state/ssh-stdin-$n"; then k=yes; fi
+        echo "node-step $address token=$t key=$k" >>"$state/events"
+        if [[ " \${FAKE_JOIN_FAIL:-} " == *" $address "* ]]; then echo "ERROR: kubeadm join failed; kubeadm reset done, so the next run starts over" >&2; exit 1; fi
+        echo "changed: joined the cluster"
+    elif grep -q '^export MODE=' "$state/ssh-stdin-$n"; then
         mode="$(sed -n "s/^export MODE='\\(.*\\)'$/\\1/p" "$state/ssh-stdin-$n")"
         target="$(sed -n "s/^export TARGET_VERSION='\\(.*\\)'$/\\1/p" "$state/ssh-stdin-$n")"
         echo "upgrade $node $mode" >>"$state/events"
@@ -1401,151 +1426,151 @@ esac
                 .map(([n, a]) => except[n] ?? `${n} True ${version} false ${a}`)
                 .join("\n") + "\n";
 
-        describe("refresh-join.sh", () => {
-            const rel = "components/cluster/scripts/refresh-join.sh";
+        describe("join-node.sh", () => {
+            const rel = "components/cluster/scripts/join-node.sh";
+            const NODE_SCRIPT = "# fake node step\necho node step\n";
             const env = (more: Record<string, string> = {}) => ({
-                NODE: "site1-worker-3", ROLE: "worker", TOKEN, CERTIFICATE_KEY: CERT_KEY, MASTERS, OPS_USER, ...more,
+                NODE: "site1-worker-3", ROLE: "worker", ADDRESS: "10.10.0.23", MASTERS, OPS_USER,
+                NODE_SCRIPT: b64(NODE_SCRIPT), NODE_ENV: b64("export KVMK8S_FILES='0600 /etc/kvm-k8s/kubeadm-join.yaml eA=='\n"), ...more,
             });
-            const noSecrets = (r: Run): void => {
+            /** The token and key the run minted, read back from what the stand-ins saw. */
+            const minted = (): { id: string; secret: string; key?: string } => {
+                const manifest = state("applied");
+                const field = (k: string): string => Buffer.from(new RegExp(`^  ${k}: (\\S+)$`, "m").exec(manifest)![1], "base64").toString("utf8");
+                const streams = lines("ssh-calls").map((_, i) => state(`ssh-stdin-${i + 1}`)).join("\n");
+                const key = /^export CERTIFICATE_KEY='([0-9a-f]{64})'$/m.exec(streams)?.[1];
+                return { id: field("token-id"), secret: field("token-secret"), key };
+            };
+            const noSecrets = (r: Run, secrets: string[]): void => {
                 const out = r.stdout + r.stderr;
-                for (const secret of [TOKEN_SECRET, b64(TOKEN_SECRET), CERT_KEY]) {
-                    assert.ok(!out.includes(secret), `a secret leaked into the output:\n${out}`);
-                }
                 const argv = state("calls") + state("ssh-calls");
-                for (const secret of [TOKEN_SECRET, b64(TOKEN_SECRET), CERT_KEY]) {
-                    assert.ok(!argv.includes(secret), `a secret is on a command line:\n${argv}`);
+                for (const secret of secrets.filter(Boolean)) {
+                    assert.ok(!out.includes(secret) && !out.includes(b64(secret)), `a secret leaked into the output:\n${out}`);
+                    assert.ok(!argv.includes(secret) && !argv.includes(b64(secret)), `a secret is on a command line:\n${argv}`);
                 }
             };
 
-            it("does nothing on the first build: no kubeconfig, or an API that does not answer", () => {
+            it("the first build: no cluster, so no credentials; the node step (kubeadm init) runs without any", () => {
                 state("nodes", "");
-                const fresh = box.run(rel, env(), extra());
+                const fresh = box.run(rel, env({ NODE: "site1-master-1", ROLE: "master", ADDRESS: "10.10.0.11" }), extra());
                 ok(fresh, "no kubeconfig");
-                assert.match(fresh.stdout, /^ok: no cluster yet; kubeadm init creates the token \(\/root\/\.kube\/config absent\)$/m);
+                assert.match(fresh.stdout, /^ok: no cluster yet \(\/root\/\.kube\/config absent\): no join credentials; kubeadm init makes its own short-lived token$/m);
                 assert.deepStrictEqual(lines("calls"), [], "kubectl is not even asked");
-
-                box.put("/root/.kube/config", "apiVersion: v1\n", 0o600);
-                state("api-down", "");
-                const down = box.run(rel, env({ NODE: "site1-master-1", ROLE: "master" }), extra());
-                ok(down, "API down");
-                assert.match(down.stdout, /^ok: no cluster yet; kubeadm init creates the token \(the API server does not answer \/readyz\)$/m);
-                assert.strictEqual(lines("calls").length, 3, "three tries");
-                assert.deepStrictEqual(lines("events"), []);
-                assert.deepStrictEqual(lines("ssh-calls"), []);
+                assert.deepStrictEqual(lines("events"), ["node-step 10.10.0.11 token=no key=no"]);
+                assert.match(fresh.stdout, /^ {2}site1-master-1: changed: joined the cluster$/m, "the node's output is shown, prefixed");
+                assert.ok(state("ssh-stdin-1").startsWith("export KVMK8S_FILES="), "the node's environment first");
+                assert.ok(state("ssh-stdin-1").endsWith(NODE_SCRIPT), "then its script");
             });
 
-            it("skips a node that is already joined and Ready", () => {
+            it("a worker join: a token of its own (random id, 15 minutes) on ssh's stdin only, deleted once the node has joined", () => {
                 box.put("/root/.kube/config", "apiVersion: v1\n", 0o600);
-                state("nodes", nodes("v1.31.4"));
-                const r = box.run(rel, env(), extra());
-                ok(r, "joined");
-                assert.match(r.stdout, /^ok: site1-worker-3 already joined \(registered and Ready\); nothing to refresh$/m);
-                assert.deepStrictEqual(lines("events"), [], "no token applied, no ssh");
-                assert.deepStrictEqual(lines("ssh-calls"), []);
-            });
-
-            it("applies a missing token's Secret from stdin with the right fields, then leaves a valid one alone", () => {
-                box.put("/root/.kube/config", "apiVersion: v1\n", 0o600);
-                state("nodes", nodes("v1.31.4", { "site1-worker-3": "" }).replace(/\n\n/, "\n"));
+                state("nodes", nodes("v1.36.3", { "site1-worker-3": "" }).replace(/\n\n/, "\n"));
                 const t0 = Date.now();
                 const first = box.run(rel, env(), extra());
-                ok(first, "first run");
-                noSecrets(first);
-                assert.match(first.stdout, /^changed: bootstrap token abcdef valid until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/m);
-                assert.match(first.stdout, /^ok: cluster-info is signed for token abcdef$/m);
-                assert.match(first.stdout, /^ok: site1-worker-3 joins as a worker; no control-plane certificates to upload$/m);
-                const apply = lines("calls").filter((l) => l.includes(" apply "));
-                assert.deepStrictEqual(apply, ["kubectl apply --server-side --force-conflicts --field-manager=kvm-k8s --request-timeout=30s -f -"]);
+                ok(first, "worker join");
+                const { id, secret } = minted();
+                assert.match(`${id}.${secret}`, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+                noSecrets(first, [secret]);
+                assert.deepStrictEqual(lines("events"), ["apply", "node-step 10.10.0.23 token=yes key=no", `delete secret bootstrap-token-${id}`]);
+                assert.ok(state("ssh-stdin-1").includes(`export JOIN_TOKEN='${id}.${secret}'\n`), "the node gets the minted token");
                 const manifest = state("applied");
-                const field = (k: string): string => {
-                    const m = new RegExp(`^  ${k}: (\\S+)$`, "m").exec(manifest);
-                    assert.ok(m, `${k} missing from:\n${manifest}`);
-                    return Buffer.from(m![1], "base64").toString("utf8");
-                };
-                assert.match(manifest, /^kind: Secret$/m);
-                assert.match(manifest, /^  name: bootstrap-token-abcdef$/m);
-                assert.match(manifest, /^  namespace: kube-system$/m);
+                const field = (k: string): string => Buffer.from(new RegExp(`^  ${k}: (\\S+)$`, "m").exec(manifest)![1], "base64").toString("utf8");
+                assert.match(manifest, new RegExp(`^  name: bootstrap-token-${id}$`, "m"));
                 assert.match(manifest, /^type: bootstrap\.kubernetes\.io\/token$/m);
-                assert.strictEqual(field("token-id"), "abcdef");
-                assert.strictEqual(field("token-secret"), TOKEN_SECRET);
-                assert.strictEqual(field("usage-bootstrap-authentication"), "true");
-                assert.strictEqual(field("usage-bootstrap-signing"), "true");
                 assert.strictEqual(field("auth-extra-groups"), "system:bootstrappers:kubeadm:default-node-token");
+                assert.strictEqual(field("description"), "kvm-k8s: join of site1-worker-3 (join-node.sh)");
                 const expires = Date.parse(field("expiration"));
-                assert.ok(expires >= t0 + 119 * 60_000 && expires <= Date.now() + 121 * 60_000, `expiration ${field("expiration")} is not now + 2h`);
-                assert.deepStrictEqual(lines("ssh-calls"), [], "a worker needs no ssh");
-                assert.deepStrictEqual(lines("events"), ["apply"], "kubectl apply only: no kubeadm token create (argv)");
+                assert.ok(expires >= t0 + 14 * 60_000 && expires <= Date.now() + 16 * 60_000, `expiration ${field("expiration")} is not now + 15 minutes`);
+                assert.match(first.stdout, new RegExp(`^changed: deleted bootstrap token ${id}$`, "m"));
+                assert.strictEqual(state(`secret-bootstrap-token-${id}`), "", "the token's Secret is gone");
 
-                state("calls", "");
-                const second = box.run(rel, env(), extra());
-                ok(second, "second run");
-                assert.match(second.stdout, /^ok: bootstrap token abcdef already valid for 1[12]\d more minutes$/m);
-                assert.ok(!lines("calls").some((l) => l.includes(" apply ")), "a valid token is not applied again");
-
-                // Expiring within 30 minutes: renewed.
-                const soon = new Date(Date.now() + 10 * 60_000).toISOString().replace(/\.\d+Z$/, "Z");
-                state("secret-bootstrap-token-abcdef", `${b64(TOKEN_SECRET)} ${b64(soon)}\n`);
-                const renewed = box.run(rel, env(), extra());
-                ok(renewed, "renewal");
-                noSecrets(renewed);
-                assert.match(renewed.stdout, /^bootstrap token abcdef expires in less than 30 minutes: renewing it$/m);
-                assert.match(renewed.stdout, /^changed: bootstrap token abcdef valid until/m);
-                assert.ok(Date.parse(field("expiration")) > Date.now() + 110 * 60_000);
+                // every join mints its own: a second run gets another id and secret
+                state("events", "");
+                state("ssh-calls", "");
+                const again = box.run(rel, env(), extra());
+                ok(again, "another join");
+                assert.notStrictEqual(minted().id, id, "a token was reused");
+                noSecrets(again, [minted().secret]);
             });
 
-            it("a master join: certificates uploaded from another Ready master, the key on ssh's stdin only", () => {
+            it("a failed join still deletes its token; the re-run mints a new one", () => {
                 box.put("/root/.kube/config", "apiVersion: v1\n", 0o600);
-                state("secret-bootstrap-token-abcdef", `${b64(TOKEN_SECRET)} ${b64(new Date(Date.now() + 3_600_000).toISOString())}\n`);
+                state("nodes", nodes("v1.36.3", { "site1-worker-3": "" }).replace(/\n\n/, "\n"));
+                const failed = box.run(rel, env(), extra({ FAKE_JOIN_FAIL: "10.10.0.23" }));
+                assert.notStrictEqual(failed.status, 0);
+                const { id, secret } = minted();
+                noSecrets(failed, [secret]);
+                assert.match(failed.stderr, /the node step on site1-worker-3 \(10\.10\.0\.23\) failed \(exit 1; see above and \/var\/log\/kvm-k8s on site1-worker-3\); run pulumi up again: it mints new credentials/);
+                assert.deepStrictEqual(lines("events"), ["apply", "node-step 10.10.0.23 token=yes key=no", `delete secret bootstrap-token-${id}`]);
+            });
+
+            it("a master join: a fresh certificate key, uploaded by another master from stdin, streamed to the joining master; both Secrets deleted after", () => {
+                box.put("/root/.kube/config", "apiVersion: v1\n", 0o600);
                 // master-1 is NotReady, master-3 (the joining one) is absent: master-2 uploads.
-                state("nodes", "site1-master-1 False v1.31.4 false 10.10.0.11\nsite1-master-2 True v1.31.4 false 10.10.0.12\n");
-                const r = box.run(rel, env({ NODE: "site1-master-3", ROLE: "master" }), extra());
+                state("nodes", "site1-master-1 False v1.36.3 false 10.10.0.11\nsite1-master-2 True v1.36.3 false 10.10.0.12\n");
+                const r = box.run(rel, env({ NODE: "site1-master-3", ROLE: "master", ADDRESS: "10.10.0.13" }), extra());
                 ok(r, "master join");
-                noSecrets(r);
-                assert.match(r.stdout, /^changed: control-plane certificates uploaded again from site1-master-2 \(kept 2 h\) for site1-master-3's join$/m);
-                assert.deepStrictEqual(lines("ssh-calls"), [
-                    sshArgs("10.10.0.12", 'sudo -n kubeadm init phase upload-certs --upload-certs --skip-certificate-key-print --certificate-key "$(cat)"'),
+                const { id, secret, key } = minted();
+                assert.match(key ?? "", /^[0-9a-f]{64}$/, "the joining master gets a certificate key");
+                noSecrets(r, [secret, key!]);
+                assert.match(r.stdout, /^changed: control-plane certificates uploaded from site1-master-2 with a key of site1-master-3's join alone$/m);
+                assert.deepStrictEqual(lines("ssh-calls")[0], sshArgs("10.10.0.12", 'sudo -n kubeadm init phase upload-certs --upload-certs --skip-certificate-key-print --certificate-key "$(cat)"'));
+                assert.strictEqual(state("ssh-stdin-1"), `${key}\n`, "the uploading master gets the same key, on stdin");
+                assert.deepStrictEqual(lines("events"), [
+                    "apply",
+                    "upload-certs site1-master-2",
+                    "node-step 10.10.0.13 token=yes key=yes",
+                    `delete secret bootstrap-token-${id}`,
+                    "delete secret kubeadm-certs",
                 ]);
-                assert.strictEqual(state("ssh-stdin-1"), `${CERT_KEY}\n`, "the key is ssh's stdin");
-                assert.deepStrictEqual(lines("events"), ["upload-certs site1-master-2"]);
                 const log = box.p("/var/log/kvm-k8s/upload-certs.log");
                 assert.strictEqual(fs.statSync(log).mode & 0o777, 0o600);
-                assert.match(fs.readFileSync(log, "utf8"), /Storing the certificates in Secret "kubeadm-certs"/);
 
-                // master-1 Ready but unreachable: the next Ready master is used.
-                state("nodes", "site1-master-1 True v1.31.4 false 10.10.0.11\nsite1-master-2 True v1.31.4 false 10.10.0.12\n");
-                state("ssh-calls", "");
+                // the next master join: another key
                 state("events", "");
-                const retried = box.run(rel, env({ NODE: "site1-master-3", ROLE: "master" }), extra({ FAKE_SSH_FAIL: "10.10.0.11" }));
-                ok(retried, "fallback");
-                noSecrets(retried);
-                assert.match(retried.stderr, /upload-certs on 10\.10\.0\.11 failed \(exit 255\)/);
-                assert.match(retried.stderr, /Permission denied \(publickey\)/);
-                assert.match(retried.stdout, /uploaded again from site1-master-2 /);
-                assert.deepStrictEqual(lines("events"), ["upload-certs site1-master-2"]);
+                state("ssh-calls", "");
+                ok(box.run(rel, env({ NODE: "site1-master-3", ROLE: "master", ADDRESS: "10.10.0.13" }), extra()), "again");
+                assert.notStrictEqual(minted().key, key, "a certificate key was reused");
             });
 
-            it("a master join fails clearly when no other registered master's API server answers", () => {
+            it("a master join with no other serving master fails before the node is touched, and its token is deleted", () => {
                 box.put("/root/.kube/config", "apiVersion: v1\n", 0o600);
-                state("secret-bootstrap-token-abcdef", `${b64(TOKEN_SECRET)} ${b64(new Date(Date.now() + 3_600_000).toISOString())}\n`);
-                state("nodes", "site1-master-1 False v1.31.4 false 10.10.0.11\nsite1-master-2 True v1.31.4 false 10.10.0.12\n");
-                const r = box.run(rel, env({ NODE: "site1-master-2", ROLE: "master" }), extra());
-                ok(r, "itself Ready");
-                assert.match(r.stdout, /^ok: site1-master-2 already joined/m, "itself Ready: already joined");
-                // A rebuild: the node is not registered, and the only other registered master's
-                // API server does not answer.
-                state("nodes", "site1-master-1 False v1.31.4 false 10.10.0.11\n");
+                state("nodes", "site1-master-1 False v1.36.3 false 10.10.0.11\n");
                 state("apiserver-down", "site1-master-1\n");
-                const none = box.run(rel, env({ NODE: "site1-master-2", ROLE: "master" }), extra());
+                const none = box.run(rel, env({ NODE: "site1-master-2", ROLE: "master", ADDRESS: "10.10.0.12" }), extra());
                 assert.notStrictEqual(none.status, 0);
                 assert.match(none.stderr, /no master other than site1-master-2 is registered with an API server that answers \(masters: site1-master-1 site1-master-2 site1-master-3\): cannot upload the control-plane certificates site1-master-2 needs to join/);
+                const { id } = minted();
+                assert.deepStrictEqual(lines("events"), ["apply", `delete secret bootstrap-token-${id}`]);
                 assert.deepStrictEqual(lines("ssh-calls"), []);
-                noSecrets(none);
-
-                const bad = box.run(rel, env({ TOKEN: "not-a-token-0123456789abcdef" }), extra());
-                assert.notStrictEqual(bad.status, 0);
-                assert.match(bad.stderr, /TOKEN is not a bootstrap token/);
-                assert.ok(!bad.stderr.includes("0123456789abcdef"));
             });
+
+            it("a node already joined and Ready gets no credentials; its step still runs (files, kube-vip)", () => {
+                box.put("/root/.kube/config", "apiVersion: v1\n", 0o600);
+                state("nodes", nodes("v1.36.3"));
+                const r = box.run(rel, env(), extra());
+                ok(r, "joined");
+                assert.match(r.stdout, /^ok: site1-worker-3 already joined \(registered and Ready\): no join credentials$/m);
+                assert.deepStrictEqual(lines("events"), ["node-step 10.10.0.23 token=no key=no"]);
+
+                const bad = box.run(rel, env({ ADDRESS: "10.10.0" }), extra());
+                assert.notStrictEqual(bad.status, 0);
+                assert.match(bad.stderr, /ADDRESS '10\.10\.0' is not an IPv4 address/);
+            });
+        });
+
+        it("admit-node.sh: the node is on the roster and the director knows its host key; nothing else", () => {
+            const rel = "components/cluster/scripts/admit-node.sh";
+            box.put("/etc/kvm-k8s/roster", "site1-master-1\nsite1-worker-1\n");
+            const r = box.run(rel, { NODE: "site1-master-1", ADDRESS: "10.10.0.11" }, extra());
+            ok(r, "admitted");
+            assert.match(r.stdout, /^ok: site1-master-1's host key is known \(10\.10\.0\.11\); its join mints its own credentials$/m);
+            assert.deepStrictEqual([lines("calls"), lines("ssh-calls"), lines("events")], [[], [], []]);
+            const unknown = box.run(rel, { NODE: "site1-worker-1", ADDRESS: "10.10.0.21" }, extra());
+            assert.notStrictEqual(unknown.status, 0);
+            assert.match(unknown.stderr, /no host key for site1-worker-1 \(10\.10\.0\.21\) in \/etc\/kvm-k8s\/known_hosts/);
+            const stranger = box.run(rel, { NODE: "site1-worker-9", ADDRESS: "10.10.0.29" }, extra());
+            assert.match(stranger.stderr, /site1-worker-9 is not on the roster/);
         });
 
         it("a first prod build: the CNI right after init lets master-2's join go ahead, and nodes turn Ready only once install-calico.sh has run", () => {
@@ -1558,12 +1583,13 @@ esac
             assert.notStrictEqual(gate.status, 0, "a node is Ready before any CNI exists");
             assert.match(gate.stderr, /not Ready: site1-master-1/);
 
-            // The refresh before master-2 joins uses master-1, NotReady but serving.
-            const refresh = box.run("components/cluster/scripts/refresh-join.sh", {
-                NODE: "site1-master-2", ROLE: "master", TOKEN, CERTIFICATE_KEY: CERT_KEY, MASTERS, OPS_USER,
+            // master-2's join, from the director, has the certificates uploaded by master-1, NotReady but serving.
+            const join = box.run("components/cluster/scripts/join-node.sh", {
+                NODE: "site1-master-2", ROLE: "master", ADDRESS: "10.10.0.12", MASTERS, OPS_USER,
+                NODE_SCRIPT: b64("# fake node step\n"), NODE_ENV: b64("export KVMK8S_FILES='x'\n"),
             }, extra());
-            ok(refresh, "refresh before the CNI");
-            assert.match(refresh.stdout, /^changed: control-plane certificates uploaded again from site1-master-1 \(kept 2 h\) for site1-master-2's join$/m);
+            ok(join, "join before the CNI");
+            assert.match(join.stdout, /^changed: control-plane certificates uploaded from site1-master-1 with a key of site1-master-2's join alone$/m);
 
             // install-calico.sh, as the program runs it right after init: then master-1 is Ready.
             box.put("/opt/tigera-operator.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tigera-operator\n");

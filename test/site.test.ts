@@ -29,8 +29,8 @@ const build = (site: SiteConfig) => () => buildSite(site);
 /** The site's generated secrets and PKI: one set per site, whatever its size. */
 const SECRETS = {
     "kvmk8s:cluster:Secrets": 1,
-    // bootstrap token, certificate key, registry password
-    "random:index/randomPassword:RandomPassword": 3,
+    // the registry password (no join credential: each join mints its own on the director)
+    "random:index/randomPassword:RandomPassword": 1,
     "tls:index/selfSignedCert:SelfSignedCert": 2,
     // registry and admin certificates
     "tls:index/certRequest:CertRequest": 2,
@@ -71,8 +71,9 @@ describe("site resource graph (pulumi mocks)", () => {
                 // metrics-server (kube-system), ingress-nginx, local-path: two new namespaces
                 "kvmk8s:apps:AppStack": 1,
                 "pulumi:providers:kubernetes": 1,
-                "kubernetes:core/v1:Namespace": 2,
-                "kubernetes:helm.sh/v3:Release": 3,
+                // metrics-server (kube-system) and local-path; ingress-nginx is off (retired upstream)
+                "kubernetes:core/v1:Namespace": 1,
+                "kubernetes:helm.sh/v3:Release": 2,
             });
         });
 
@@ -97,11 +98,11 @@ describe("site resource graph (pulumi mocks)", () => {
                 // kubeconfig install, Calico, roster, gate, upgrade, 6 memberships
                 "command:remote:Command": 30,
                 "kvmk8s:cluster:Cluster": 1,
-                // the platform set (local-path off) plus the IoT broker
+                // the platform set (local-path, ingress-nginx and consul off) plus the IoT broker
                 "kvmk8s:apps:AppStack": 1,
                 "pulumi:providers:kubernetes": 1,
-                "kubernetes:core/v1:Namespace": 5,
-                "kubernetes:helm.sh/v3:Release": 6,
+                "kubernetes:core/v1:Namespace": 3,
+                "kubernetes:helm.sh/v3:Release": 4,
             });
             assert.deepStrictEqual(rec.ofType(T.volume).filter((v) => String(v.inputs.name).endsWith("-base.qcow2")), []);
         });

@@ -127,13 +127,15 @@ export function artifacts(rec: Recording): Record<string, string> {
             .map(([k, v]) => `${k}=${v.includes("\n") ? `\n  ${v.split("\n").join("\n  ")}` : v}`)
             .join("\n")
             .concat("\n");
-        const kubeadm = /^export KVMK8S_FILES='([^']*)'$/m.exec(stdin);
+        // a kubeadm step run from the director (join-node.sh) carries the node's env in NODE_ENV
+        const nodeEnv = /^export NODE_ENV='([^']*)'$/m.exec(stdin);
+        const kubeadm = /^export KVMK8S_FILES='([^']*)'$/m.exec(nodeEnv === null ? stdin : Buffer.from(nodeEnv[1], "base64").toString("utf8"));
         for (const record of kubeadm?.[1].split("\n") ?? []) {
             const [, file, b64] = record.split(" ");
             if (file !== undefined && /kubeadm-(init|join)\.yaml$|kube-vip\.yaml$|calico-installation\.yaml$|registry\/config\.yml$/.test(file)) {
                 const content = Buffer.from(b64, "base64").toString("utf8");
                 out[`commands/${command.name}${file}`] = content
-                    .replace(/(token|certificateKey): \S+/g, "$1: '[secret]'")
+                    .replace(/(token|certificateKey): (?!"@)\S+/g, "$1: '[secret]'")
                     .replace(/- \S{6}\.\S{16}/g, "- '[secret]'");
             }
         }

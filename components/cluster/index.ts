@@ -9,11 +9,13 @@
  *   -> the other masters join, one at a time (etcd grows by one member per step)
  *   -> workers join, in parallel
  *   -> readiness gate (every node Ready) -> upgrade (a no-op unless the version moved)
- * Before each join the node's membership Command (on the director) refreshes the bootstrap
- * token (and, for a master, the uploaded certificates), so a join on a later day works as on
- * the first; deleting that Command drains and removes the node. Each membership and each
- * join waits for its own node's preparation directly: a node added or rebuilt on a later day
- * has no other path to it.
+ * Every kubeadm step (init and each join) runs from the director (join-node.sh), which mints
+ * credentials for that one join (a 15-minute bootstrap token with a random id; for a master
+ * a fresh certificate key and re-uploaded certificates), streams them to the node with the
+ * node's script and deletes them afterwards: nothing in state can join a node. Before each
+ * join the node's membership Command checks the director can reach it; deleting that
+ * Command drains and removes the node. Each membership and each join waits for its own
+ * node's preparation directly: a node added or rebuilt on a later day has no other path to it.
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -21,7 +23,7 @@ import { NodeSpec, SiteConfig } from "../../stacks";
 import { controlPlaneEndpoint, JoinSecrets, kubeadmInitConfig, kubeadmJoinConfig } from "../control-plane/kubeadm";
 import { kubeVipManifest } from "../control-plane/kube-vip";
 import { Director } from "../director";
-import { filesPayload, lifecycleCommand, loadScript, ManagedFile, scriptCommand } from "../remote";
+import { envPrelude, filesPayload, lifecycleCommand, loadScript, ManagedFile, Script, scriptCommand } from "../remote";
 import { SiteSecrets } from "../secrets";
 import { PreparedNode } from "../vm/group";
 import { calicoInstallation } from "./calico";
@@ -35,7 +37,8 @@ export const scripts = {
     roster: loadScript("components/cluster/scripts/write-roster.sh"),
     removeNode: loadScript("components/cluster/scripts/remove-node.sh"),
     waitReady: loadScript("components/cluster/scripts/wait-nodes-ready.sh"),
-    refreshJoin: loadScript("components/cluster/scripts/refresh-join.sh"),
+    joinNode: loadScript("components/cluster/scripts/join-node.sh"),
+    admitNode: loadScript("components/cluster/scripts/admit-node.sh"),
     upgradeCluster: loadScript("components/cluster/scripts/upgrade-cluster.sh"),
     upgradeNode: loadScript("components/cluster/scripts/upgrade-node.sh"),
     etcdSnapshot: loadScript("components/cluster/scripts/etcd-snapshot.sh"),
@@ -67,7 +70,7 @@ export function initFiles(site: SiteConfig, secrets: JoinSecrets & { caKeyPem: s
     return [
         { path: "/etc/kubernetes/pki/ca.crt", mode: "0644", content: secrets.caCertPem },
         { path: "/etc/kubernetes/pki/ca.key", mode: "0600", content: secrets.caKeyPem },
-        { path: "/etc/kvm-k8s/kubeadm-init.yaml", mode: "0600", content: kubeadmInitConfig(site, secrets) },
+        { path: "/etc/kvm-k8s/kubeadm-init.yaml", mode: "0600", content: kubeadmInitConfig(site) },
         ...nodeFiles(site, site.masters[0], secrets),
     ];
 }
@@ -88,9 +91,7 @@ export class Cluster extends pulumi.ComponentResource {
         super("kvmk8s:cluster:Cluster", name, {}, opts);
         const { site, secrets, director } = args;
         const child = { parent: this };
-        const joinSecrets = pulumi
-            .all([secrets.bootstrapToken, secrets.certificateKey, secrets.clusterCa.certPem, secrets.clusterCa.keyPem])
-            .apply(([token, certificateKey, caCertPem, caKeyPem]) => ({ token, certificateKey, caCertPem, caKeyPem }));
+        const pki = pulumi.all([secrets.clusterCa.certPem, secrets.clusterCa.keyPem]).apply(([caCertPem, caKeyPem]) => ({ caCertPem, caKeyPem }));
         const endpoint = controlPlaneEndpoint(site.cluster);
         const allPrepared = [...args.masters, ...args.workers].map((n) => n.prepared);
         const opsEnv = { OPS_USER: site.access.user, MASTERS: nodeList(site.masters) };
@@ -115,41 +116,64 @@ export class Cluster extends pulumi.ComponentResource {
         );
 
         /**
-         * A node's membership, from the director. Created before the node joins: fresh join
-         * credentials (bootstrap token; for a master, re-uploaded certificates), so a join on
-         * a later day works as on the first. Deleted before the node's VM (its triggers hold
-         * the domain id, and it is delete-before-replace): drain, etcd member removal, Node
-         * deletion, one node at a time. `deletedWith` the cluster CA: destroying the whole
-         * site skips the drains instead of hanging on them.
+         * A node's membership, from the director. Created before the node joins: checks the
+         * director can reach it (roster, host key); it holds no credential. Deleted before the
+         * node's VM (its triggers hold the domain id, and it is delete-before-replace): drain,
+         * etcd member removal, Node deletion, one node at a time. `deletedWith` the cluster CA:
+         * destroying the whole site skips the drains instead of hanging on them.
          */
         const membership = (node: PreparedNode, dependsOn: pulumi.Resource[]) =>
             lifecycleCommand(
                 `${node.vm.node.hostname}-membership`,
                 {
                     connection: director.connection,
-                    onCreate: scripts.refreshJoin,
-                    env: joinSecrets.apply((s) => ({ NODE: node.vm.node.hostname, ROLE: node.vm.node.role, TOKEN: s.token, CERTIFICATE_KEY: s.certificateKey, ...opsEnv })),
+                    onCreate: scripts.admitNode,
+                    env: { NODE: node.vm.node.hostname, ADDRESS: node.vm.node.address },
                     onDelete: scripts.removeNode,
                     deleteEnv: { NODE: node.vm.node.hostname, ROLE: node.vm.node.role, DRAIN_TIMEOUT_SECONDS: "600", WAIT_TIMEOUT_SECONDS: "900" },
                     triggers: [node.vm.domain.id],
                 },
-                // its own node's preparation: the refresh and the drain both talk to that node
+                // its own node's preparation: the drain talks to that node
                 { ...child, dependsOn: [roster, node.prepared, ...dependsOn], deletedWith: secrets.clusterCaKey },
+            );
+
+        /**
+         * A node's kubeadm step, run from the director (join-node.sh) with credentials minted
+         * for this one join. `nodeEnv` is what the node script gets (secret when it holds the
+         * CA key); the node script's hash is in the triggers, so an edited script re-runs.
+         */
+        const kubeadmStep = (node: PreparedNode, nodeScript: Script, nodeEnv: pulumi.Input<Record<string, string>>, dependsOn: pulumi.Resource[]) =>
+            scriptCommand(
+                `${node.vm.node.hostname}-${node === args.masters[0] ? "init" : "join"}`,
+                {
+                    connection: director.connection,
+                    script: scripts.joinNode,
+                    env: pulumi.output(nodeEnv).apply((env) => ({
+                        NODE: node.vm.node.hostname,
+                        ROLE: node.vm.node.role,
+                        ADDRESS: node.vm.node.address,
+                        ...opsEnv,
+                        // the node loads the library its preparation installed
+                        NODE_SCRIPT: Buffer.from(nodeScript.content).toString("base64"),
+                        NODE_ENV: Buffer.from(envPrelude(env)).toString("base64"),
+                    })),
+                    triggers: [nodeScript.hash, node.vm.domain.id],
+                },
+                // the director reaches the node with its ops key once the roster has its host key
+                { ...child, dependsOn: [roster, node.prepared, ...dependsOn] },
             );
 
         const [first, ...others] = args.masters;
         // On a fresh site there is no cluster yet and the refresh does nothing; when the first
         // master is rebuilt, its script joins the running cluster and needs fresh credentials.
         const firstMembership = membership(first, []);
-        this.init = scriptCommand(
-            `${first.vm.node.hostname}-init`,
-            {
-                connection: first.connection,
-                script: scripts.init,
-                env: joinSecrets.apply((s) => ({ CONTROL_PLANE_ENDPOINT: endpoint, KVMK8S_FILES: filesPayload(initFiles(site, s)) })),
-                triggers: [first.vm.domain.id],
-            },
-            { ...child, dependsOn: [first.prepared, firstMembership] },
+        // On a fresh site there is no cluster: kubeadm init, with its own 15-minute token.
+        // A rebuilt first master joins the running cluster with credentials minted for it.
+        this.init = kubeadmStep(
+            first,
+            scripts.init,
+            pki.apply((p) => ({ CONTROL_PLANE_ENDPOINT: endpoint, KVMK8S_FILES: filesPayload(initFiles(site, p)) })),
+            [firstMembership],
         );
 
         this.kubeconfig = pulumi.secret(
@@ -181,32 +205,16 @@ export class Cluster extends pulumi.ComponentResource {
         let previous: command.remote.Command = this.calico;
         for (const master of others) {
             const admitted = membership(master, [previous, directorKubeconfig]);
-            previous = scriptCommand(
-                `${master.vm.node.hostname}-join`,
-                {
-                    connection: master.connection,
-                    script: scripts.joinMaster,
-                    env: joinSecrets.apply((s) => ({ KVMK8S_FILES: filesPayload(nodeFiles(site, master.vm.node, s)) })),
-                    triggers: [master.vm.domain.id],
-                },
-                { ...child, dependsOn: [admitted, master.prepared] },
-            );
+            previous = kubeadmStep(master, scripts.joinMaster, pki.apply((p) => ({ KVMK8S_FILES: filesPayload(nodeFiles(site, master.vm.node, p)) })), [admitted]);
             this.masterJoins.push(previous);
         }
         const controlPlaneComplete = previous;
 
         // Workers only need a working control plane; they join side by side.
         this.workerJoins = args.workers.map((worker) =>
-            scriptCommand(
-                `${worker.vm.node.hostname}-join`,
-                {
-                    connection: worker.connection,
-                    script: scripts.joinWorker,
-                    env: joinSecrets.apply((s) => ({ KVMK8S_FILES: filesPayload(nodeFiles(site, worker.vm.node, s)) })),
-                    triggers: [worker.vm.domain.id],
-                },
-                { ...child, dependsOn: [membership(worker, [controlPlaneComplete, directorKubeconfig]), worker.prepared] },
-            ),
+            kubeadmStep(worker, scripts.joinWorker, pki.apply((p) => ({ KVMK8S_FILES: filesPayload(nodeFiles(site, worker.vm.node, p)) })), [
+                membership(worker, [controlPlaneComplete, directorKubeconfig]),
+            ]),
         );
 
         const joins = [this.init, ...this.masterJoins, ...this.workerJoins];

@@ -20,15 +20,20 @@ function extraArgs(_minor: number, args: Record<string, string>): unknown {
     return Object.entries(args).map(([name, value]) => ({ name, value }));
 }
 
-/** Secrets the kubeadm documents carry; always Pulumi secrets in the program. */
+/** What the kubeadm documents need from the program's PKI. */
 export interface JoinSecrets {
-    /** `[a-z0-9]{6}.[a-z0-9]{16}` */
-    token: string;
-    /** 64 hex characters: encrypts the control-plane certificates kubeadm uploads. */
-    certificateKey: string;
     /** The cluster CA certificate (PEM) the program generated; joins pin its public key. */
     caCertPem: string;
 }
+
+/**
+ * Placeholders in the JoinConfiguration on disk: the join credentials exist only for one
+ * join, minted on the director (components/cluster/scripts/join-node.sh), streamed to the
+ * node and substituted into a temporary copy (lib.sh `join_config`). Neither Pulumi state
+ * nor the node's files hold a credential that can join a node.
+ */
+export const JOIN_TOKEN_PLACEHOLDER = "@JOIN_TOKEN@";
+export const CERTIFICATE_KEY_PLACEHOLDER = "@CERTIFICATE_KEY@";
 
 /** `sha256:<hex>` of the CA's SubjectPublicKeyInfo, as `--discovery-token-ca-cert-hash` wants. */
 export function caCertHash(caCertPem: string): string {
@@ -61,11 +66,13 @@ function nodeRegistration(cluster: ClusterConfig, node: NodeSpec): Record<string
     return registration;
 }
 
-function bootstrapToken(secrets: JoinSecrets): Record<string, unknown> {
+/**
+ * The token of `kubeadm init` itself: no value, so kubeadm generates it on the master, and
+ * 15 minutes of life. Nothing joins with it: every join gets its own (join-node.sh).
+ */
+function initBootstrapToken(): Record<string, unknown> {
     return {
-        token: secrets.token,
-        // Joins of later days refresh it (see README); a short life limits a leaked token.
-        ttl: "24h0m0s",
+        ttl: "15m0s",
         usages: ["signing", "authentication"],
         groups: ["system:bootstrappers:kubeadm:default-node-token"],
     };
@@ -126,13 +133,12 @@ export function kubeletConfiguration(cluster: Pick<ClusterConfig, "kubelet">): R
 const serialize = (docs: Record<string, unknown>[]): string => docs.map((d) => YAML.stringify(d, { lineWidth: 0 })).join("---\n");
 
 /** InitConfiguration + ClusterConfiguration + KubeletConfiguration for the first master. */
-export function kubeadmInitConfig(site: SiteConfig, secrets: JoinSecrets): string {
+export function kubeadmInitConfig(site: SiteConfig): string {
     const node = site.masters[0];
     const init = {
         apiVersion: kubeadmApiVersion(site.cluster.minor),
         kind: "InitConfiguration",
-        bootstrapTokens: [bootstrapToken(secrets)],
-        certificateKey: secrets.certificateKey,
+        bootstrapTokens: [initBootstrapToken()],
         // the API server listens on the endpoint's port: kube-vip forwards nothing, it only
         // moves the VIP, so the port clients dial is the port each API server binds
         localAPIEndpoint: { advertiseAddress: node.address, bindPort: site.cluster.endpoint.port },
@@ -149,7 +155,7 @@ export function kubeadmJoinConfig(site: SiteConfig, node: NodeSpec, secrets: Joi
         discovery: {
             bootstrapToken: {
                 apiServerEndpoint: controlPlaneEndpoint(site.cluster),
-                token: secrets.token,
+                token: JOIN_TOKEN_PLACEHOLDER,
                 // the program made the CA, so joins verify it instead of trusting the network
                 caCertHashes: [caCertHash(secrets.caCertPem)],
             },
@@ -157,7 +163,7 @@ export function kubeadmJoinConfig(site: SiteConfig, node: NodeSpec, secrets: Joi
         nodeRegistration: nodeRegistration(site.cluster, node),
     };
     if (node.role === "master") {
-        join.controlPlane = { localAPIEndpoint: { advertiseAddress: node.address, bindPort: site.cluster.endpoint.port }, certificateKey: secrets.certificateKey };
+        join.controlPlane = { localAPIEndpoint: { advertiseAddress: node.address, bindPort: site.cluster.endpoint.port }, certificateKey: CERTIFICATE_KEY_PLACEHOLDER };
     }
     return serialize([join]);
 }

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { createHash } from "crypto";
 import { SiteConfig } from "../../stacks";
 
 const HOURS_PER_YEAR = 24 * 365;
@@ -12,13 +11,11 @@ export const ADMIN_EARLY_RENEWAL_HOURS = 60 * 24;
 /**
  * The site's generated secrets and PKI, made once and kept (encrypted) in state:
  * - the cluster CA: kubeadm uses it instead of making its own, so joins can pin its hash;
- * - the kubeadm bootstrap token and certificate key;
+ * (no join credential: each join mints its own on the director, components/cluster/scripts/join-node.sh);
  * - the registry CA, the registry's certificate and its password.
  * Every value leaves this component as a Pulumi secret.
  */
 export class SiteSecrets extends pulumi.ComponentResource {
-    public readonly bootstrapToken: pulumi.Output<string>;
-    public readonly certificateKey: pulumi.Output<string>;
     public readonly clusterCa: { certPem: pulumi.Output<string>; keyPem: pulumi.Output<string> };
     /**
      * Deleted only with the whole stack: node removals are `deletedWith` it, so destroying a
@@ -27,7 +24,7 @@ export class SiteSecrets extends pulumi.ComponentResource {
     public readonly clusterCaKey: tls.PrivateKey;
     /**
      * The director's operations key: nodes authorize it (from the director's address only),
-     * so the director can refresh join credentials, upgrade nodes and take etcd snapshots.
+     * so the director can run joins with credentials it mints, upgrade nodes and take etcd snapshots.
      */
     public readonly opsKey: { privateKey: pulumi.Output<string>; publicKey: pulumi.Output<string> };
     /**
@@ -46,13 +43,6 @@ export class SiteSecrets extends pulumi.ComponentResource {
     constructor(name: string, site: SiteConfig, opts?: pulumi.ComponentResourceOptions) {
         super("kvmk8s:cluster:Secrets", name, {}, opts);
         const child = { parent: this };
-
-        // RandomPassword keeps `result` secret in state (RandomString and RandomId do not).
-        const token = new random.RandomPassword(`${name}-bootstrap-token`, { length: 22, upper: false, special: false }, child);
-        this.bootstrapToken = pulumi.secret(token.result.apply((r) => `${r.slice(0, 6)}.${r.slice(6)}`));
-        const certKeySeed = new random.RandomPassword(`${name}-certificate-key`, { length: 48, special: false }, child);
-        // kubeadm wants 32 bytes in hex
-        this.certificateKey = pulumi.secret(certKeySeed.result.apply((r) => createHash("sha256").update(r).digest("hex")));
 
         this.clusterCaKey = new tls.PrivateKey(`${name}-cluster-ca-key`, { algorithm: "RSA", rsaBits: 2048 }, child);
         const clusterCaCert = new tls.SelfSignedCert(

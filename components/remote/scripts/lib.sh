@@ -493,6 +493,26 @@ kubeadm_run() {
     fi
 }
 
+# join_config: the path of a root-only copy, in this run's temporary directory (removed on
+# exit), of /etc/kvm-k8s/kubeadm-join.yaml with its placeholders @JOIN_TOKEN@ and
+# @CERTIFICATE_KEY@ replaced by JOIN_TOKEN and CERTIFICATE_KEY. The director mints both for
+# this one join (join-node.sh) and streams them on ssh's stdin: the file on disk and the
+# program's state never hold a credential that can join a node.
+join_config() {
+    local content
+    [[ "${JOIN_TOKEN:-}" =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] ||
+        die "JOIN_TOKEN is missing or not a bootstrap token: the director's join-node.sh mints one per join (join through it, not directly)"
+    content="$(<"$KVMK8S_ROOT$KUBEADM_JOIN_CONFIG")"
+    if [[ "$content" == *@CERTIFICATE_KEY@* ]]; then
+        [[ "${CERTIFICATE_KEY:-}" =~ ^[0-9a-f]{64}$ ]] ||
+            die "CERTIFICATE_KEY is missing or not 64 hex digits: a control-plane join needs the key join-node.sh uploaded the certificates with"
+        content="${content//@CERTIFICATE_KEY@/$CERTIFICATE_KEY}"
+    fi
+    content="${content//@JOIN_TOKEN@/$JOIN_TOKEN}"
+    (umask 077 && printf '%s\n' "$content" >"$KVMK8S_TMP/kubeadm-join.yaml")
+    printf '%s\n' "$KVMK8S_TMP/kubeadm-join.yaml"
+}
+
 # require_file PATH WHAT: fail clearly when the program did not deliver PATH.
 require_file() {
     [[ -f "$KVMK8S_ROOT$1" ]] || die "$1 is missing: the program passes it in KVMK8S_FILES ($2)"
@@ -520,7 +540,7 @@ install_kube_vip_manifest() {
 }
 # ---- END kvm-k8s kubeadm helpers ----
 
-# ---- BEGIN kvm-k8s ops helpers (used by refresh-join.sh, upgrade-cluster.sh, etcd-snapshot.sh) ----
+# ---- BEGIN kvm-k8s ops helpers (used by join-node.sh, upgrade-cluster.sh, etcd-snapshot.sh) ----
 # The director logs in to nodes as OPS_USER with its operations key (prepare-director.sh
 # installs it from KVMK8S_FILES), from its own address only (prepare-node.sh authorizes it),
 # checking each node's host key against /etc/kvm-k8s/known_hosts (write-roster.sh writes it).

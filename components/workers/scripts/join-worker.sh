@@ -7,6 +7,10 @@
 # Environment:
 #   KVMK8S_FILES   required  files to install, "MODE PATH BASE64" records (e.g. "0600
 #                            /etc/kvm-k8s/kubeadm-join.yaml YXBp...")
+#   JOIN_TOKEN     optional  secret: the bootstrap token the director minted for this join (join-node.sh
+#                            streams it; needed only when the node joins; e.g. abcdef.0123456789abcdef)
+#   CERTIFICATE_KEY optional secret: the key join-node.sh uploaded the control-plane certificates
+#                            with, 64 hex digits (a master's join only)
 #   KVMK8S_ROOT    optional  test hook: prefix for every path the script reads or writes (e.g. /tmp/t)
 #   KVMK8S_ONLY    optional  test hook: run only this step (e.g. write_files; steps: see STEPS)
 set -euo pipefail
@@ -28,7 +32,9 @@ join_worker() {
         return 0
     fi
     require_file "$KUBEADM_JOIN_CONFIG" "kubeadm JoinConfiguration"
-    kubeadm_run kubeadm-join join join --config "$KVMK8S_ROOT$KUBEADM_JOIN_CONFIG"
+    local config
+    config="$(join_config)"
+    kubeadm_run kubeadm-join join join --config "$config"
     log "changed: joined the cluster as a worker"
 }
 
