@@ -14,7 +14,8 @@ export function kubeVipManifest(cluster: ClusterConfig): string | undefined {
         vip_arp: "true",
         port: String(port),
         vip_interface: network,
-        vip_cidr: "32",
+        // kube-vip 0.9 renamed vip_cidr to vip_subnet (its v0.9.0 release notes; the pin is 1.2.3)
+        vip_subnet: "32",
         cp_enable: "true",
         cp_namespace: "kube-system",
         vip_leaderelection: "true",
