@@ -62,8 +62,9 @@ export const platformReleases = {
         chart: { repo: "https://kubernetes-sigs.github.io/metrics-server/", name: "metrics-server" },
         version: "3.14.0",
         namespace: "kube-system",
-        // kubelets serve self-signed certificates (no serving-cert signer on this cluster yet)
-        values: { args: ["--kubelet-insecure-tls"] },
+        // no --kubelet-insecure-tls: kubelets serve certificates the cluster CA signed
+        // (serverTLSBootstrap; the readiness gate approves each node's, names checked)
+        values: {},
     }),
     "ingress-nginx": release({
         chart: { repo: "https://kubernetes.github.io/ingress-nginx", name: "ingress-nginx" },

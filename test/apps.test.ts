@@ -222,6 +222,7 @@ describe("app stack", () => {
         it("dev installs the smaller set from upstream repositories", () => {
             const { rec } = built.dev;
             const metrics = rec.named("dev-apps-metrics-server", RELEASE).inputs;
+            assert.ok(!JSON.stringify(metrics.values ?? {}).includes("kubelet-insecure-tls"), "metrics-server verifies the kubelets' certificates");
             assert.deepStrictEqual([metrics.chart, metrics.repositoryOpts], ["metrics-server", { repo: "https://kubernetes-sigs.github.io/metrics-server/" }]);
             // ingress-nginx is retired upstream and supports no minor past 1.35: off by default
             assert.deepStrictEqual(rec.ofType(RELEASE).map((r) => r.inputs.name).sort(), ["local-path", "metrics-server"]);

@@ -144,6 +144,8 @@ describe("bootstrap graph (pulumi mocks)", () => {
                 const joins = [...site.masters.slice(1), ...site.workers].map((n) => cmd(rec, `${n.hostname}-join`));
                 const calico = cmd(rec, `${site.name}-cluster-calico`);
                 const gate = cmd(rec, `${site.name}-cluster-ready`);
+                // the gate approves each kubelet's serving certificate for exactly its name and address
+                assert.ok(String(gate.inputs.stdin).includes(`export NODE_ADDRESSES='${[...site.masters, ...site.workers].map((n) => `${n.hostname}=${n.address}`).join(" ")}'`));
                 assert.ok(calico.dependencies.includes(init.urn), "Calico does not wait for kubeadm init");
                 assert.ok(dependsOn(rec, calico, cmd(rec, `${site.director.hostname}-kubeconfig`)), "Calico runs before the director has a kubeconfig");
                 for (const j of joins) {

@@ -84,6 +84,9 @@ describe("kubeadm configuration", () => {
         assert.strictEqual(init.localAPIEndpoint.advertiseAddress, "10.10.0.11");
         assert.deepStrictEqual(init.nodeRegistration.ignorePreflightErrors, ["DirAvailable--etc-kubernetes-manifests"]);
         assert.strictEqual(kubelet.cgroupDriver, "systemd");
+        // CA-signed serving certificates (approved by the readiness gate), so metrics-server
+        // needs no --kubelet-insecure-tls
+        assert.strictEqual(kubelet.serverTLSBootstrap, true);
     });
 
     it("reservations and all four hard-eviction thresholds are in the KubeletConfiguration (setting one zeroes the unset ones)", () => {

@@ -1347,6 +1347,15 @@ case "$args" in
     echo "applied $f" ;;
 *" wait --for=condition=Established "*) echo "condition met" ;;
 *" get tigerastatus calico "*) if [[ -e "$state/cni" ]]; then echo True; fi ;;
+*" config view "*) cat "$state/ca-b64" ;;
+*" get csr "*"jsonpath={.spec.request}"*) n="$(after csr "$@")"; cat "$state/csr-$n.req" ;;
+*" get csr "*) if [[ -f "$state/csrs" ]]; then cat "$state/csrs"; fi ;;
+*" certificate approve "*) n="$(after approve "$@")"; echo "approve $n" >>"$state/events"
+    awk -v n="$n" '$1 == n { $3 = "Approved" } { print }' "$state/csrs" >"$state/c.tmp"; mv "$state/c.tmp" "$state/csrs"
+    # the kubelet picks up its issued certificate
+    cp "$state/csr-$n.cert" "$state/serving-$(cat "$state/csr-$n.addr")" ;;
+*" certificate deny "*) n="$(after deny "$@")"; echo "deny $n" >>"$state/events"
+    awk -v n="$n" '$1 == n { $3 = "Denied" } { print }' "$state/csrs" >"$state/c.tmp"; mv "$state/c.tmp" "$state/csrs" ;;
 *) echo "fake kubectl: unexpected: $*" >&2; exit 99 ;;
 esac
 `;
@@ -1605,6 +1614,62 @@ esac
             ok(again, "install-calico.sh again");
             assert.doesNotMatch(again.stdout, /changed:/);
             ok(box.run("components/cluster/scripts/wait-nodes-ready.sh", { EXPECTED_NODES: "site1-master-1", TIMEOUT_SECONDS: "0" }, extra()), "Ready once the CNI runs");
+        });
+
+        it("wait-nodes-ready.sh: each kubelet's serving CSR approved only for exactly its name and address, then checked on port 10250 against the cluster CA", () => {
+            const rel = "components/cluster/scripts/wait-nodes-ready.sh";
+            // real certificates, made with openssl: the cluster CA, the kubelet's self-signed
+            // default, its CSR for exactly its names, and one asking for an extra address
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kvmk8s-csr-"));
+            const sh = (cmd: string): void => {
+                const r = spawnSync("bash", ["-c", cmd], { cwd: dir, encoding: "utf8" });
+                assert.strictEqual(r.status, 0, r.stderr);
+            };
+            const ec = "-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes";
+            sh(`openssl req -x509 ${ec} -keyout ca.key -out ca.crt -subj /CN=kubernetes -days 2`);
+            sh(`openssl req -x509 ${ec} -keyout self.key -out self.crt -subj /CN=site1-worker-1@1700000000 -addext subjectAltName=DNS:site1-worker-1,IP:10.10.0.21 -days 2`);
+            const subj = "-subj /O=system:nodes/CN=system:node:site1-worker-1";
+            sh(`openssl req -new ${ec} -keyout k.key -out good.csr ${subj} -addext subjectAltName=DNS:site1-worker-1,IP:10.10.0.21`);
+            sh(`openssl req -new ${ec} -keyout k2.key -out bad.csr ${subj} -addext subjectAltName=DNS:site1-worker-1,IP:10.10.0.21,IP:10.20.0.99`);
+            sh("openssl x509 -req -in good.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out good.crt -days 1 -copy_extensions copy");
+            const file = (f: string): string => fs.readFileSync(path.join(dir, f), "utf8");
+            box.tool("openssl", `if [[ "$1" == s_client ]]; then
+    for a in "$@"; do if [[ "$a" == *:10250 ]]; then addr="\${a%:10250}"; fi; done
+    if [[ -f "$FAKE_STATE/serving-$addr" ]]; then echo CONNECTED; cat "$FAKE_STATE/serving-$addr"; exit 0; fi
+    echo "connect: Connection refused" >&2; exit 1
+fi
+exec /usr/bin/openssl "$@"
+`);
+            box.put("/root/.kube/config", "apiVersion: v1\n", 0o600);
+            state("nodes", "site1-worker-1 True v1.36.3 false 10.10.0.21\n");
+            state("ca-b64", b64(file("ca.crt")));
+            state("serving-10.10.0.21", file("self.crt"));
+            state("csrs", "csr-bad system:node:site1-worker-1\ncsr-good system:node:site1-worker-1\ncsr-other system:node:site1-worker-2\n");
+            state("csr-csr-bad.req", b64(file("bad.csr")));
+            state("csr-csr-good.req", b64(file("good.csr")));
+            state("csr-csr-good.cert", file("good.crt"));
+            state("csr-csr-good.addr", "10.10.0.21");
+            const env = { EXPECTED_NODES: "site1-worker-1", NODE_ADDRESSES: "site1-worker-1=10.10.0.21", TIMEOUT_SECONDS: "20" };
+            const r = box.run(rel, env, extra());
+            fs.rmSync(dir, { recursive: true, force: true });
+            ok(r, "serving certificates");
+            assert.deepStrictEqual(lines("events"), ["deny csr-bad", "approve csr-good"], "the other node's CSR is not touched");
+            assert.match(r.stderr, /denied csr-bad: site1-worker-1 asked for DNS:site1-worker-1, IP:10\.10\.0\.21, IP:10\.20\.0\.99 instead of exactly DNS:site1-worker-1, IP:10\.10\.0\.21/);
+            assert.match(r.stdout, /^changed: approved site1-worker-1's kubelet serving certificate \(csr-good: DNS:site1-worker-1, IP:10\.10\.0\.21\)$/m);
+            assert.match(r.stdout, /^ok: site1-worker-1's kubelet serves a certificate signed by the cluster CA for 10\.10\.0\.21$/m);
+            assert.match(state("csrs"), /^csr-other system:node:site1-worker-2$/m);
+
+            state("events", "");
+            const again = box.run(rel, env, extra());
+            ok(again, "second run");
+            assert.deepStrictEqual(lines("events"), [], "nothing to approve: the kubelet already serves a signed certificate");
+            assert.doesNotMatch(again.stdout, /changed:/);
+
+            // a kubelet still on its self-signed certificate, with nothing acceptable pending: fails clearly
+            state("serving-10.10.0.21", "");
+            const stuck = box.run(rel, { ...env, TIMEOUT_SECONDS: "0" }, extra());
+            assert.notStrictEqual(stuck.status, 0);
+            assert.match(stuck.stderr, /the kubelet of site1-worker-1 \(10\.10\.0\.21:10250\) serves no certificate the cluster CA signed for 10\.10\.0\.21 after 0s/);
         });
 
         describe("upgrade-cluster.sh", () => {

@@ -223,7 +223,8 @@ export class Cluster extends pulumi.ComponentResource {
             {
                 connection: director.connection,
                 script: scripts.waitReady,
-                env: { EXPECTED_NODES: expected.join(" "), TIMEOUT_SECONDS: "900" },
+                // addresses: each kubelet's serving certificate is approved for exactly its own
+                env: { EXPECTED_NODES: expected.join(" "), NODE_ADDRESSES: nodeList([...site.masters, ...site.workers]), TIMEOUT_SECONDS: "900" },
                 // checked again whenever a node was rebuilt
                 triggers: [...args.masters, ...args.workers].map((n) => n.vm.domain.id),
             },

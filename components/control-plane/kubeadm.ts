@@ -119,7 +119,15 @@ export const EVICTION_HARD_DEFAULTS: Readonly<Record<string, string>> = {
  */
 export function kubeletConfiguration(cluster: Pick<ClusterConfig, "kubelet">): Record<string, unknown> {
     const { systemReserved, kubeReserved, evictionHard } = cluster.kubelet;
-    const doc: Record<string, unknown> = { apiVersion: "kubelet.config.k8s.io/v1beta1", kind: "KubeletConfiguration", cgroupDriver: "systemd" };
+    const doc: Record<string, unknown> = {
+        apiVersion: "kubelet.config.k8s.io/v1beta1",
+        kind: "KubeletConfiguration",
+        cgroupDriver: "systemd",
+        // a serving certificate from the cluster CA (a kubernetes.io/kubelet-serving CSR), not a
+        // self-signed one: metrics-server and the API server can verify kubelets. The readiness
+        // gate approves each node's CSR after checking its names (wait-nodes-ready.sh).
+        serverTLSBootstrap: true,
+    };
     if (Object.keys(systemReserved).length > 0) {
         doc.systemReserved = { ...systemReserved };
     }

@@ -2,10 +2,17 @@
 # wait-nodes-ready.sh: wait, from the director, until every expected node is registered and
 # Ready, then print `kubectl get nodes -o wide`. The wait is bounded by TIMEOUT_SECONDS; on
 # timeout it fails naming the nodes that are not registered and those not Ready. Progress
-# is printed only when the set of nodes still waited for changes. Changes nothing.
+# is printed only when the set of nodes still waited for changes. With NODE_ADDRESSES, then
+# wait until each node's kubelet serves (port 10250) a certificate the cluster CA signed for
+# that node's address, approving the kubelet's pending kubernetes.io/kubelet-serving CSRs
+# whose requester is that node and whose names are exactly its name and address (and
+# denying any other it asked for): kubelets request them (serverTLSBootstrap) and nothing
+# else in the cluster approves them.
 #
 # Environment:
 #   EXPECTED_NODES   required  space-separated node names (e.g. "master-1 master-2 master-3 worker-1")
+#   NODE_ADDRESSES   optional  space-separated name=address of every expected node, for the serving
+#                              certificates (e.g. "master-1=10.10.0.11 worker-1=10.10.0.21"; unset: not checked)
 #   TIMEOUT_SECONDS  optional  how long to wait, in seconds (e.g. 900, the default)
 #   KUBECONFIG       optional  kubeconfig to use (e.g. /root/.kube/config, the default)
 #   KVMK8S_ROOT      optional  test hook: prefix for every path the script writes (e.g. /tmp/t)
@@ -21,6 +28,12 @@ TIMEOUT_SECONDS="${TIMEOUT_SECONDS:-900}"
 export KUBECONFIG="${KUBECONFIG:-/root/.kube/config}"
 [[ "$TIMEOUT_SECONDS" =~ ^[0-9]+$ ]] || die "TIMEOUT_SECONDS '$TIMEOUT_SECONDS' is not a number of seconds"
 read -r -a EXPECTED <<<"$EXPECTED_NODES"
+NODE_ADDRESSES="${NODE_ADDRESSES:-}"
+if [[ -n "$NODE_ADDRESSES" ]]; then
+    parse_nodes NODE_ADDRESSES "$NODE_ADDRESSES"
+    SERVING_NODES=("${PARSED[@]}")
+fi
+KUBELET_PORT=10250
 
 # ---- steps ----
 
@@ -66,6 +79,75 @@ wait_nodes() {
     kubectl get nodes -o wide --request-timeout=15s
 }
 
-STEPS=(wait_nodes)
+# cluster_ca: the cluster CA from the kubeconfig, in $KVMK8S_TMP/ca.crt.
+cluster_ca() {
+    kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' 2>/dev/null |
+        base64 -d >"$KVMK8S_TMP/ca.crt" 2>/dev/null && [[ -s "$KVMK8S_TMP/ca.crt" ]]
+}
+
+# kubelet_cert_ok NAME ADDRESS: the kubelet at ADDRESS serves a certificate the cluster CA
+# signed, valid for ADDRESS.
+kubelet_cert_ok() {
+    local cert="$KVMK8S_TMP/kubelet-$1.crt"
+    timeout 15 openssl s_client -connect "$2:$KUBELET_PORT" -servername "$1" </dev/null 2>/dev/null |
+        openssl x509 >"$cert" 2>/dev/null || return 1
+    openssl verify -CAfile "$KVMK8S_TMP/ca.crt" "$cert" >/dev/null 2>&1 || return 1
+    openssl x509 -in "$cert" -noout -checkip "$2" 2>/dev/null | grep -q 'does match'
+}
+
+# csr_names CSR: the sorted subjectAltNames of pending CSR CSR, one per line (DNS:x, IP:y).
+csr_names() {
+    kubectl get csr "$1" --request-timeout=15s -o jsonpath='{.spec.request}' </dev/null | base64 -d >"$KVMK8S_TMP/req.pem" 2>/dev/null ||
+        return 1
+    openssl req -in "$KVMK8S_TMP/req.pem" -noout -text 2>/dev/null |
+        awk '/X509v3 Subject Alternative Name/ { getline; print; exit }' | tr ',' '\n' |
+        sed -e 's/^[[:space:]]*//' -e 's/^IP Address:/IP:/' | sort
+}
+
+# review_csrs NAME ADDRESS: approve NAME's pending kubelet-serving CSRs asking for exactly
+# NAME and ADDRESS; deny those asking for anything else.
+review_csrs() {
+    local lines csr user state names want
+    want="$(printf 'DNS:%s\nIP:%s\n' "$1" "$2" | sort)"
+    lines="$(kubectl get csr --request-timeout=15s \
+        -o jsonpath='{range .items[?(@.spec.signerName=="kubernetes.io/kubelet-serving")]}{.metadata.name}{" "}{.spec.username}{" "}{.status.conditions[*].type}{"\n"}{end}' \
+        2>/dev/null </dev/null)" || return 0
+    while read -r csr user state; do
+        if [[ -z "$csr" || "$user" != "system:node:$1" || -n "$state" ]]; then continue; fi
+        names="$(csr_names "$csr")" || continue
+        if [[ "$names" == "$want" ]]; then
+            kubectl certificate approve "$csr" --request-timeout=15s >/dev/null </dev/null ||
+                { warn "could not approve $csr for $1"; continue; }
+            log "changed: approved $1's kubelet serving certificate ($csr: ${want//$'\n'/, })"
+        else
+            kubectl certificate deny "$csr" --request-timeout=15s >/dev/null </dev/null || true
+            warn "denied $csr: $1 asked for ${names//$'\n'/, } instead of exactly ${want//$'\n'/, }"
+        fi
+    done <<<"$lines"
+}
+
+serving_certs() {
+    local name address deadline
+    if [[ -z "$NODE_ADDRESSES" ]]; then
+        log "ok: no NODE_ADDRESSES: kubelet serving certificates not checked"
+        return 0
+    fi
+    cluster_ca || die "cannot read the cluster CA from $KUBECONFIG"
+    deadline=$((SECONDS + TIMEOUT_SECONDS))
+    for name in "${SERVING_NODES[@]}"; do
+        address="${NODE_ADDRESS[$name]}"
+        until kubelet_cert_ok "$name" "$address"; do
+            review_csrs "$name" "$address"
+            if kubelet_cert_ok "$name" "$address"; then break; fi
+            if [[ "$SECONDS" -ge "$deadline" ]]; then
+                die "the kubelet of $name ($address:$KUBELET_PORT) serves no certificate the cluster CA signed for $address after ${TIMEOUT_SECONDS}s; its CSRs: kubectl get csr | grep system:node:$name"
+            fi
+            sleep 5
+        done
+        log "ok: $name's kubelet serves a certificate signed by the cluster CA for $address"
+    done
+}
+
+STEPS=(wait_nodes serving_certs)
 
 run_steps "${STEPS[@]}"
