@@ -164,8 +164,6 @@ export class Cluster extends pulumi.ComponentResource {
             );
 
         const [first, ...others] = args.masters;
-        // On a fresh site there is no cluster yet and the refresh does nothing; when the first
-        // master is rebuilt, its script joins the running cluster and needs fresh credentials.
         const firstMembership = membership(first, []);
         // On a fresh site there is no cluster: kubeadm init, with its own 15-minute token.
         // A rebuilt first master joins the running cluster with credentials minted for it.

@@ -29,10 +29,14 @@ export KUBECONFIG="${KUBECONFIG:-/root/.kube/config}"
 [[ "$TIMEOUT_SECONDS" =~ ^[0-9]+$ ]] || die "TIMEOUT_SECONDS '$TIMEOUT_SECONDS' is not a number of seconds"
 read -r -a EXPECTED <<<"$EXPECTED_NODES"
 NODE_ADDRESSES="${NODE_ADDRESSES:-}"
-if [[ -n "$NODE_ADDRESSES" ]]; then
-    parse_nodes NODE_ADDRESSES "$NODE_ADDRESSES"
-    SERVING_NODES=("${PARSED[@]}")
-fi
+SERVING_NODES=()
+declare -A SERVING_ADDRESS=()
+for entry in $NODE_ADDRESSES; do
+    [[ "$entry" =~ ^([a-z0-9]([a-z0-9.-]*[a-z0-9])?)=([0-9]{1,3}(\.[0-9]{1,3}){3})$ ]] ||
+        die "NODE_ADDRESSES: '$entry' is not name=address (e.g. worker-1=10.10.0.21)"
+    SERVING_NODES+=("${BASH_REMATCH[1]}")
+    SERVING_ADDRESS[${BASH_REMATCH[1]}]="${BASH_REMATCH[3]}"
+done
 KUBELET_PORT=10250
 
 # ---- steps ----
@@ -135,7 +139,7 @@ serving_certs() {
     cluster_ca || die "cannot read the cluster CA from $KUBECONFIG"
     deadline=$((SECONDS + TIMEOUT_SECONDS))
     for name in "${SERVING_NODES[@]}"; do
-        address="${NODE_ADDRESS[$name]}"
+        address="${SERVING_ADDRESS[$name]}"
         until kubelet_cert_ok "$name" "$address"; do
             review_csrs "$name" "$address"
             if kubelet_cert_ok "$name" "$address"; then break; fi

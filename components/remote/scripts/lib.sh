@@ -23,6 +23,8 @@
 #   FILE_OVERRIDE      common helpers, optional: path -> "MODE OWNER:GROUP" for write_file_records
 #   PENDING_ON_CHANGE  common helpers, optional: path glob -> actions marked pending on a write
 #   NODE_SSH_TIMEOUT   ops helpers, optional: overrides the default 600 seconds
+#   JOIN_TOKEN         kubeadm helpers (join_config): the token join-node.sh minted for this join
+#   CERTIFICATE_KEY    kubeadm helpers (join_config), a master's join: the key it uploaded the certificates with
 #   HEARTBEAT_SECONDS  common helpers, optional: seconds between "still ..." lines (default 30)
 
 # The marker the scripts' loader line looks for: defined means this file is loaded.

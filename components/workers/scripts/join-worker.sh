@@ -10,7 +10,7 @@
 #   JOIN_TOKEN     optional  secret: the bootstrap token the director minted for this join (join-node.sh
 #                            streams it; needed only when the node joins; e.g. abcdef.0123456789abcdef)
 #   CERTIFICATE_KEY optional secret: the key join-node.sh uploaded the control-plane certificates
-#                            with, 64 hex digits (a master's join only)
+#                            with, 64 hex digits (a master's join only; e.g. 0f3a...e9, from /dev/urandom)
 #   KVMK8S_ROOT    optional  test hook: prefix for every path the script reads or writes (e.g. /tmp/t)
 #   KVMK8S_ONLY    optional  test hook: run only this step (e.g. write_files; steps: see STEPS)
 set -euo pipefail
@@ -19,6 +19,11 @@ set -euo pipefail
 
 # shellcheck source=../../remote/scripts/lib.sh
 [[ "$(type -t kvmk8s_lib_loaded)" == function ]] || source "$(dirname "${BASH_SOURCE[0]}")/../../remote/scripts/lib.sh"
+
+# This join's credentials, when join-node.sh minted any (lib.sh join_config puts them in
+# kubeadm's configuration); a node already joined, or kubeadm init, needs none.
+JOIN_TOKEN="${JOIN_TOKEN:-}"
+CERTIFICATE_KEY="${CERTIFICATE_KEY:-}"
 
 # ---- steps ----
 
