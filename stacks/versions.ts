@@ -86,12 +86,14 @@ export function calicoImages(calico: { version: string; operator: string } = CAL
 export const KUBE_VIP = { image: "ghcr.io/kube-vip/kube-vip:v1.2.3", kubernetes: { from: 29 } as MinorRange };
 
 /**
- * Helm v4.3.0 (helm/helm release, 2026-09; compiled against the Kubernetes 0.37 client, per
- * the dependency bump in helmfile/chartify#213). Helm's skew policy (helm.sh/docs/topics/
- * version_skew): a Helm 4 built against 1.N supports 1.N down to 1.N-3, so 1.34 to 1.37. Helm 3
- * got its last security fixes in 2026-11.
+ * Helm v4.3.2, the newest release the Go module proxy lists (`go list -m -versions
+ * helm.sh/helm/v4`: ... v4.3.0 v4.3.1 v4.3.2); its go.mod builds against k8s.io/client-go
+ * v0.37.2, and `helm version --template` (prepare-director.sh) is still there
+ * (pkg/cmd/version.go). Helm's skew policy (helm.sh/docs/topics/version_skew): a Helm 4 built
+ * against 1.N supports 1.N down to 1.N-3, so 1.34 to 1.37. Helm 3 got its last security
+ * fixes in 2026-11.
  */
-export const HELM = { version: "v4.3.0", kubernetes: { from: 34, to: 37 } as MinorRange };
+export const HELM = { version: "v4.3.2", kubernetes: { from: 34, to: 37 } as MinorRange };
 
 /**
  * Kubernetes support of each platform chart pin, keyed `<chart name>@<version>`. A release

@@ -407,7 +407,7 @@ describe("what the program hands node preparation and the director", () => {
         assert.strictEqual(prod.DEBIAN_MIRROR, "http://10.10.0.1/debian");
         assert.strictEqual(prod.KUBEADM_IMAGES, kubeadmImages("1.36.3")!.join("\n"));
         assert.ok(prod.MIRROR_IMAGES.split("\n").includes("registry.k8s.io/etcd:3.6.8-0"), "kubeadm's images are mirrored");
-        assert.strictEqual(prod.HELM_URL, "http://10.10.0.1/kvm-k8s/helm-v4.3.0-linux-amd64.tar.gz");
+        assert.strictEqual(prod.HELM_URL, "http://10.10.0.1/kvm-k8s/helm-v4.3.2-linux-amd64.tar.gz");
         assert.strictEqual(prod.MIRROR_FROM, "10.10.0.1:5000");
         const dev = await envOf(stackSite("dev"));
         assert.deepStrictEqual([dev.DEBIAN_MIRROR, dev.KUBEADM_IMAGES], ["", ""]);
