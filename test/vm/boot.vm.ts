@@ -7,7 +7,8 @@
  * checks the node's state and that the second run changed nothing.
  *
  * The root disk is built once with debootstrap by test/vm/build-image.sh and cached in
- * .cache/vm/bookworm-<hash of build-image.sh>/ (the package list lives in that script, so an
+ * /var/cache/kvm-k8s/vm/bookworm-<hash of build-image.sh>/, outside the clone so CI runs in a
+ * fresh clone find it (the package list lives in that script, so an
  * edit rebuilds). Each run boots a copy-on-write overlay of it, so the cache stays pristine.
  * Needs root (debootstrap) and: debootstrap qemu-system-x86 qemu-utils cloud-image-utils
  * e2fsprogs (.ci/run installs them).
@@ -24,7 +25,7 @@
  *                                  test's login key; "script": an `exit 7` right after the
  *                                  script loads the library
  *   KVMK8S_VM_KEEP       optional  "1": keep the temp dir (serial log, seed, keys) and say where
- *   KVMK8S_VM_CACHE      optional  cache folder (default .cache/vm under the repository)
+ *   KVMK8S_VM_CACHE      optional  cache folder (default /var/cache/kvm-k8s/vm)
  */
 import * as assert from "assert";
 import * as crypto from "crypto";
@@ -43,7 +44,7 @@ const BREAK = process.env.KVMK8S_VM_BREAK ?? "";
 if (!["", "user-data", "script"].includes(BREAK)) {
     throw new Error(`KVMK8S_VM_BREAK='${BREAK}': use user-data or script (or leave it unset)`);
 }
-const CACHE = process.env.KVMK8S_VM_CACHE ?? path.join(ROOT, ".cache", "vm");
+const CACHE = process.env.KVMK8S_VM_CACHE ?? "/var/cache/kvm-k8s/vm";
 const BUILD_SCRIPT = path.join(ROOT, "test", "vm", "build-image.sh");
 const SLIRP = { address: "10.0.2.15", prefix: 24, gateway: "10.0.2.2", dns: ["10.0.2.3"] };
 const NTP_SERVERS = ["10.0.2.2"];
@@ -177,10 +178,10 @@ describe("real VM: boot the dev master with its rendered cloud-init, then prepar
         imageDir = path.join(CACHE, `bookworm-${key}`);
         const ready = path.join(imageDir, "ready");
         if (fs.existsSync(ready)) {
-            phase(`image: cache hit ${path.relative(ROOT, imageDir)}`);
+            phase(`image: cache hit ${imageDir}`);
             return;
         }
-        phase(`image: cache miss, building ${path.relative(ROOT, imageDir)} with debootstrap`);
+        phase(`image: cache miss, building ${imageDir} with debootstrap`);
         fs.mkdirSync(CACHE, { recursive: true });
         // images of earlier build scripts are stale: keep only the one being built
         for (const old of fs.readdirSync(CACHE).filter((name) => name.startsWith("bookworm-"))) {
