@@ -35,6 +35,15 @@ export interface HostKey {
     publicKey: string;
 }
 
+/**
+ * The guest CPU for a domain type. Under KVM the guest sees the host's CPU; QEMU's emulation
+ * (TCG) cannot pass it through ("host-passthrough" fails at start) and offers its widest
+ * model instead.
+ */
+export function cpuMode(domainType: "kvm" | "qemu"): "host-passthrough" | "maximum" {
+    return domainType === "kvm" ? "host-passthrough" : "maximum";
+}
+
 export function renderCloudInit(args: Omit<VirtualMachineArgs, "hypervisor">, hostKey: HostKey): RenderedCloudInit {
     const { node } = args;
     const userData = renderUserData({
@@ -123,10 +132,8 @@ export class VirtualMachine extends pulumi.ComponentResource {
                 name: node.hostname,
                 vcpu: node.vcpu,
                 memory: node.memoryMiB,
-                // Under KVM the guest sees the host's CPU; QEMU's emulation (TCG) cannot pass it
-                // through ("host-passthrough" fails at start) and offers its widest model instead.
                 type: hypervisor.domainType,
-                cpu: { mode: hypervisor.domainType === "kvm" ? "host-passthrough" : "maximum" },
+                cpu: { mode: cpuMode(hypervisor.domainType) },
                 // Off on purpose: with it, provider 0.8.1 asks the guest agent for addresses right
                 // after starting the domain and fails the create while the agent is not yet up
                 // ("Guest agent is not responding", dmacvicar/terraform-provider-libvirt#1050).

@@ -42,7 +42,8 @@ export function e2eSite(inputs: E2eSiteInputs): Record<string, unknown> {
     return {
         name: WORLD.site,
         domain: "e2e.kvm-k8s.internal",
-        hypervisors: [{ name: "hv1", uri: "qemu:///system" }],
+        // no /dev/kvm on the machines the test runs on: software emulation
+        hypervisors: [{ name: "hv1", uri: "qemu:///system", domainType: "qemu" }],
         networks: [{ name: "internal", bridge: WORLD.bridge, cidr: WORLD.cidr, gateway: WORLD.hostIp, dns: [WORLD.hostIp] }],
         nodeNetwork: "internal",
         storagePool: { name: WORLD.pool, create: true, path: WORLD.poolPath },

@@ -23,20 +23,22 @@ import { renderCloudInit } from "../../components/vm";
 import { prepareNodeEnv, prepareNodeScript } from "../../components/node-prep";
 import { envPrelude, RUN_STDIN_AS_ROOT } from "../../components/remote";
 import { NodeSpec, SiteConfig } from "../../stacks/types";
-import { e2eSiteConfig, WORLD } from "./site";
+import { cpuMode } from "../../components/vm";
+import { e2eSite, e2eSiteConfig, WORLD } from "./site";
 import { figure, guestNic, mustRun, run, siteInventory, Ssh, stopwatch, tail, virsh, worldEnv } from "./world";
 
 /**
- * Domain settings this machine needs and the program cannot yet express (PROGRAM-CHANGES.md).
- * KVMK8S_E2E_BREAK puts back what the program asks for today, to see how it fails here:
- * "domain-type" (type kvm, the provider's default) or "cpu" (host-passthrough).
+ * The domain type and CPU the program gives the e2e site's hypervisor (`domainType: qemu`, so
+ * QEMU's `maximum` CPU). KVMK8S_E2E_BREAK puts back what a KVM hypervisor gets, to see how
+ * each fails on a machine without /dev/kvm: "domain-type" (type kvm) or "cpu" (host-passthrough).
  */
 const BREAK = process.env.KVMK8S_E2E_BREAK ?? "";
 if (!["", "domain-type", "cpu"].includes(BREAK)) {
     throw new Error(`KVMK8S_E2E_BREAK='${BREAK}': use domain-type or cpu (or leave it unset)`);
 }
-const DOMAIN_TYPE = BREAK === "domain-type" ? "kvm" : "qemu";
-const CPU_MODE = BREAK === "cpu" ? "host-passthrough" : "maximum";
+const E2E_DOMAIN_TYPE = (e2eSite({ imageFile: "/unused", publicKey: "" }).hypervisors as { domainType: "kvm" | "qemu" }[])[0].domainType;
+const DOMAIN_TYPE = BREAK === "domain-type" ? "kvm" : E2E_DOMAIN_TYPE;
+const CPU_MODE = cpuMode(BREAK === "cpu" ? "kvm" : E2E_DOMAIN_TYPE);
 const SSH_LIMIT_S = 900;
 
 function domainXml(node: NodeSpec, rootVolume: string, isoVolume: string, serialLog: string): string {
@@ -45,7 +47,7 @@ function domainXml(node: NodeSpec, rootVolume: string, isoVolume: string, serial
         .join("\n");
     // What provider 0.8.1 makes of the program's Domain (machine pc, root on virtio, the
     // cloud-init ISO as an IDE cdrom, bridged virtio NICs, a serial console, VNC on loopback),
-    // with the two settings above.
+    // with the program's domain type and CPU for the site's hypervisor.
     return `<domain type='${DOMAIN_TYPE}'>
   <name>${node.hostname}</name>
   <memory unit='MiB'>${node.memoryMiB}</memory>
@@ -141,7 +143,7 @@ describe("the e2e world, without Pulumi: a VM made with virsh boots from the bas
             virsh(["define", xml]);
             virsh(["start", node.hostname]);
         } catch (err) {
-            const injected = BREAK ? ` [KVMK8S_E2E_BREAK=${BREAK}: domain type ${DOMAIN_TYPE}, cpu mode ${CPU_MODE}, as the program asks today]` : "";
+            const injected = BREAK ? ` [KVMK8S_E2E_BREAK=${BREAK}: domain type ${DOMAIN_TYPE}, cpu mode ${CPU_MODE}, as a KVM hypervisor gets]` : "";
             throw new Error(`libvirt refused domain ${node.hostname}${injected}: ${String(err)}`);
         }
         await ssh.waitLogin(SSH_LIMIT_S, () => `domain state: ${run("virsh", ["-c", "qemu:///system", "domstate", node.hostname]).stdout.trim()}\nlast serial lines:\n${tail(serialLog, 30)}`);
