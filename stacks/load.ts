@@ -38,14 +38,19 @@ export function readStackConfig(): StackConfigInput {
             site = siteText;
         }
     }
+    const secret = secretKeys();
     return {
+        keys: Object.keys(pulumi.runtime.allConfig()).filter((k) => k.startsWith(`${CONFIG_NAMESPACE}:`)),
+        // the CLI marks the whole key secret when any value inside it is; which one, only the
+        // stack file says (the offline plan names it)
+        secretSitePaths: secret.includes(`${CONFIG_NAMESPACE}:site`) ? [`${CONFIG_NAMESPACE}:site`] : [],
         profile: config.get("profile"),
         site,
         sshPrivateKey: {
             // Read in plain text only to check its shape; the program only ever uses it through
             // pulumi.secret (see resolveSite).
             value: config.get("sshPrivateKey"),
-            secret: secretKeys().includes(`${CONFIG_NAMESPACE}:sshPrivateKey`),
+            secret: secret.includes(`${CONFIG_NAMESPACE}:sshPrivateKey`),
         },
     };
 }

@@ -4,6 +4,20 @@
  * uniqueness) live in validate.ts; this file only says what each field may hold.
  */
 import { z } from "zod";
+import { parsePublicKey } from "./sshkeys";
+import { closest } from "./suggest";
+
+/** A string schema whose refusals come from `problem` (undefined: fine), each with its own fix. */
+const checked = (problem: (value: string) => string | undefined, typeError: string) =>
+    z.string({ error: typeError }).superRefine((value, ctx) => {
+        const message = problem(value);
+        if (message !== undefined) {
+            ctx.addIssue({ code: "custom", message });
+        }
+    });
+
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 const dnsLabel = z
     .string()
@@ -20,16 +34,31 @@ const mac = z
     })
     .refine((m) => (parseInt(m.slice(0, 2), 16) & 1) === 0, {
         error: "is a multicast MAC (lowest bit of the first octet set); use a unicast one such as 52:54:00:xx:xx:xx",
-    });
+    })
+    .refine((m) => m !== "00:00:00:00:00:00", { error: "is the all-zero MAC, which no NIC may carry; use one such as 52:54:00:xx:xx:xx, or leave it out to have one derived" })
+    .refine((m) => !m.startsWith("fe:"), { error: "starts with fe:, the prefix libvirt gives the host side of every tap device; use 52:54:00:xx:xx:xx" })
+    .refine((m) => !/^00:00:5e:00:0[12]:/.test(m), { error: "is a VRRP virtual router MAC (00:00:5e:00:01/02:xx, RFC 5798); use 52:54:00:xx:xx:xx" });
+
+/** Upper bounds that catch a wrong unit (MiB written as KiB, GiB as MiB) before libvirt does. */
+export const MAX_SIZE = { vcpu: 255, memoryMiB: 1048576, diskGiB: 16384 };
 
 /** Size of a VM. Every node inherits its role's size from `sizes` and may override any field. */
 const size = {
     /** Virtual CPUs. Changing it rebuilds the VM (libvirt Domain `vcpu` forces replacement). */
-    vcpu: z.int({ error: "must be a whole number of vCPUs, e.g. 2" }).positive({ error: "must be at least 1" }),
+    vcpu: z
+        .int({ error: "must be a whole number of vCPUs, e.g. 2" })
+        .positive({ error: "must be at least 1" })
+        .max(MAX_SIZE.vcpu, { error: `must be at most ${MAX_SIZE.vcpu}: QEMU's pc machine type, which every VM uses, takes no more vCPUs` }),
     /** Memory in MiB, e.g. 4096. Changing it rebuilds the VM. */
-    memoryMiB: z.int({ error: "must be a whole number of MiB, e.g. 4096" }).positive({ error: "must be at least 1" }),
+    memoryMiB: z
+        .int({ error: "must be a whole number of MiB, e.g. 4096" })
+        .positive({ error: "must be at least 1" })
+        .max(MAX_SIZE.memoryMiB, { error: `must be at most ${MAX_SIZE.memoryMiB} (1 TiB); the unit is MiB, so 16 GiB is 16384` }),
     /** Root disk in GiB, e.g. 40. Changing it rebuilds the root volume and so the VM. */
-    diskGiB: z.int({ error: "must be a whole number of GiB, e.g. 40" }).positive({ error: "must be at least 1" }),
+    diskGiB: z
+        .int({ error: "must be a whole number of GiB, e.g. 40" })
+        .positive({ error: "must be at least 1" })
+        .max(MAX_SIZE.diskGiB, { error: `must be at most ${MAX_SIZE.diskGiB} (16 TiB); the unit is GiB, so 100 GiB is 100` }),
 };
 
 export const sizeSchema = z.strictObject(size);
@@ -49,7 +78,7 @@ export const nodeSchema = z.strictObject({
     /** Optional fixed MAC per network (default: derived from site, node and network). */
     macs: z.record(z.string(), mac).optional(),
     /** Base image name from `images` (default: `director` for the director, `node` otherwise). */
-    image: z.string().min(1).optional(),
+    image: z.string({ error: "must name an image of site.images, e.g. 'node'" }).min(1, { error: "must name an image of site.images, e.g. 'node'" }).optional(),
     vcpu: size.vcpu.optional(),
     memoryMiB: size.memoryMiB.optional(),
     diskGiB: size.diskGiB.optional(),
@@ -60,12 +89,31 @@ export const nodeSchema = z.strictObject({
         .optional(),
 });
 
+/** libvirt's remote transports (libvirt.org/uri.html); `unix` and `ext` need no host. */
+const TRANSPORTS = ["ssh", "libssh", "libssh2", "tcp", "tls", "unix", "ext"];
+
+function libvirtUriProblem(uri: string): string | undefined {
+    const example = "e.g. 'qemu+ssh://root@svc-1/system' or 'qemu:///system'";
+    const match = /^qemu(?:\+([a-z0-9]+))?:\/\/([^/\s]*)\/(system|session)(\?\S*)?$/.exec(uri);
+    if (match === null) {
+        return `must be a libvirt QEMU URI, ${example}`;
+    }
+    const [, transport, authority] = match;
+    if (transport !== undefined && !TRANSPORTS.includes(transport)) {
+        const guess = closest(transport, TRANSPORTS);
+        return `'${transport}' is not a libvirt transport${guess !== undefined ? `; did you mean 'qemu+${guess}://'?` : `; use one of ${TRANSPORTS.join(", ")}`} (${example})`;
+    }
+    const host = authority.replace(/^[^@]*@/, "").replace(/:\d+$/, "");
+    if (transport !== undefined && !["unix", "ext"].includes(transport) && host === "") {
+        return `names no host; qemu+${transport}:// connects to another machine, so give it, e.g. 'qemu+${transport}://root@svc-1/system' (or 'qemu:///system' for this machine)`;
+    }
+    return undefined;
+}
+
 export const hypervisorSchema = z.strictObject({
     name: dnsLabel,
     /** libvirt connection URI, e.g. `qemu+ssh://root@svc-1/system`. */
-    uri: z.string().regex(/^qemu(\+[a-z]+)?:\/\/[^\s]*\/(system|session)(\?[^\s]*)?$/, {
-        error: "must be a libvirt QEMU URI, e.g. 'qemu+ssh://root@svc-1/system' or 'qemu:///system'",
-    }),
+    uri: checked(libvirtUriProblem, "must be a libvirt QEMU URI, e.g. 'qemu+ssh://root@svc-1/system' or 'qemu:///system'"),
     /**
      * libvirt domain type: `kvm` (default) for hardware virtualization; `qemu` for software
      * emulation (TCG) on a host without /dev/kvm (a lab in a VM without nested
@@ -121,6 +169,19 @@ export const storagePoolSchema = z.strictObject({
     path: z.string().regex(/^\/\S*$/, { error: "must be an absolute path, e.g. '/var/lib/libvirt/images/kvm-k8s'" }).optional(),
 });
 
+const SET_PUBLIC_KEY = "set it with `pulumi config set --path site.access.publicKey \"$(cat ~/.ssh/<key>.pub)\"`";
+
+function publicKeyProblem(line: string): string | undefined {
+    if (line.trim() === "") {
+        return `missing; every VM lets the login user in with this key only: ${SET_PUBLIC_KEY}`;
+    }
+    if (/PRIVATE KEY-----/.test(line)) {
+        return `is a private key; it must never be in the stack file in plain text: remove it, then ${SET_PUBLIC_KEY} (the .pub file)`;
+    }
+    const parsed = parsePublicKey(line);
+    return parsed.ok ? undefined : `must be a whole OpenSSH public key line, but ${parsed.problem}; ${SET_PUBLIC_KEY}`;
+}
+
 export const accessSchema = z.strictObject({
     /** Login user created on every VM (passwordless sudo, key-only SSH). */
     user: z
@@ -128,21 +189,80 @@ export const accessSchema = z.strictObject({
         .regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "must be a Linux user name, e.g. 'kvmk8s'" })
         .refine((u) => u !== "root", { error: "must not be 'root'; cloud-init disables root login" }),
     /** The public half of `kvm-k8s:sshPrivateKey`, in OpenSSH format. */
-    publicKey: z.string().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( \S.*)?$/, {
-        error: "must be an OpenSSH public key line; set it with `pulumi config set --path site.access.publicKey \"$(cat ~/.ssh/<key>.pub)\"`",
-    }),
+    publicKey: checked(publicKeyProblem, `must be an OpenSSH public key line; ${SET_PUBLIC_KEY}`),
 });
 
 const quantity = z.string().regex(/^\d+(\.\d+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|%)?$/, {
     error: "must be a Kubernetes quantity, e.g. '500m', '1Gi' or '10%'",
 });
 
+/** What is wrong with a Kubernetes version as written, with the fix for that very mistake. */
+function kubernetesVersionProblem(version: string): string | undefined {
+    const general = "must be a full Kubernetes version such as '1.31.4' (no 'v' prefix, no ranges)";
+    if (/^v\d/.test(version)) {
+        return `${general}: write '${version.slice(1)}'`;
+    }
+    const parts = /^(\d+)\.(\d+)\.(\d+)$/.exec(version);
+    if (parts === null) {
+        return general;
+    }
+    const fixed = parts.slice(1).map((p) => String(Number(p))).join(".");
+    if (fixed !== version) {
+        return `'${version}' has a leading zero, which apt's version of the packages never has; write '${fixed}'`;
+    }
+    if (parts[1] !== "1") {
+        return `'${version}' is not a Kubernetes release: Kubernetes versions are 1.x.y, e.g. '1.31.4'`;
+    }
+    return undefined;
+}
+
+/** A certificate SAN: a DNS name or an IPv4 address, as kubeadm's certSANs takes them. */
+function certSanProblem(san: string): string | undefined {
+    const url = /^[a-z][a-z0-9+.-]*:\/\/([^/:\s]+)/i.exec(san);
+    if (url !== null) {
+        return `'${san}' is a URL; a certificate names hosts: list '${url[1]}'`;
+    }
+    const hostPort = /^([^:\s]+):(\d+)$/.exec(san);
+    if (hostPort !== null) {
+        return `'${san}' has a port; a certificate names hosts, not ports: list '${hostPort[1]}' (the API port is cluster.endpoint.port)`;
+    }
+    if (!HOSTNAME.test(san) && !IPV4.test(san) && !/^\*\.[a-z0-9.-]+$/i.test(san)) {
+        return `'${san}' is neither a DNS name nor an IPv4 address; list one, e.g. 'api.example.net' or '10.20.0.5'`;
+    }
+    return undefined;
+}
+
+/** A chrony source: one host name or address; the program writes the options itself. */
+function ntpServerProblem(server: string): string | undefined {
+    const words = server.trim().split(/\s+/);
+    if (words.length > 1 || /^(server|pool)$/.test(words[0])) {
+        return `'${server}' has options or keywords; give the server alone ('${words.find((w) => !/^(server|pool)$/.test(w)) ?? words[0]}'): node preparation writes 'server <name> iburst' itself`;
+    }
+    if (!HOSTNAME.test(server) && !IPV4.test(server)) {
+        return `'${server}' is neither a host name nor an IPv4 address, e.g. '10.10.0.1' or '0.debian.pool.ntp.org'`;
+    }
+    return undefined;
+}
+
+/** An image pinned to a version: a tag that is not `latest`, or a digest. */
+function pinnedImageProblem(image: string): string | undefined {
+    const ref = /^([a-z0-9.-]+(:\d+)?\/)?[a-z0-9._/-]+(:([\w][\w.-]{0,127})|@sha256:[0-9a-f]{64})?$/.exec(image);
+    if (ref === null) {
+        return `'${image}' is not an image reference; e.g. 'ghcr.io/kube-vip/kube-vip:v0.8.9'`;
+    }
+    if (ref[3] === undefined && !image.includes("@sha256:")) {
+        return `'${image}' has no tag, so every node may run another kube-vip; pin a version, e.g. '${image}:v0.8.9'`;
+    }
+    if (ref[4] === "latest") {
+        return `'${image}' floats with each release; pin a version, e.g. '${image.replace(/:latest$/, ":v0.8.9")}'`;
+    }
+    return undefined;
+}
+
 /** Kubernetes and the services around it. */
 export const clusterSchema = z.strictObject({
     /** Pinned Kubernetes version, e.g. `1.31.4`; kubelet, kubeadm and kubectl are held at it. */
-    kubernetesVersion: z.string().regex(/^1\.\d+\.\d+$/, {
-        error: "must be a full Kubernetes version such as '1.31.4' (no 'v' prefix, no ranges)",
-    }),
+    kubernetesVersion: checked(kubernetesVersionProblem, "must be a full Kubernetes version such as '1.31.4'"),
     /**
      * The control-plane endpoint. With `vip`, kube-vip holds that address on the masters'
      * interface of `network`; without, the endpoint is the first master's node address
@@ -150,16 +270,16 @@ export const clusterSchema = z.strictObject({
      */
     endpoint: z.strictObject({
         vip: ipv4.optional(),
-        network: z.string().min(1).optional(),
-        port: z.int().min(1).max(65535),
+        network: z.string().min(1, { error: "must name a network of the site, e.g. 'services'" }).optional(),
+        port: z.int({ error: "must be a TCP port number, e.g. 6443" }).min(1, { error: "must be a TCP port from 1 to 65535, e.g. 6443" }).max(65535, { error: "must be a TCP port from 1 to 65535, e.g. 6443" }),
     }),
     /** Calico IP pool and kubeadm pod subnet. */
     podSubnet: z.cidrv4({ error: "must be an IPv4 CIDR, e.g. '10.244.0.0/16'" }),
     serviceSubnet: z.cidrv4({ error: "must be an IPv4 CIDR, e.g. '10.96.0.0/12'" }),
     /** Extra names or addresses for the API server certificate. */
-    certSANs: z.array(z.string().min(1)),
+    certSANs: z.array(checked(certSanProblem, "must be a DNS name or an IPv4 address, e.g. 'api.example.net'")),
     /** NTP servers for chrony on every node; the distribution's pool is turned off. */
-    ntpServers: z.array(z.string().min(1)).min(1, { error: "list at least one NTP server" }),
+    ntpServers: z.array(checked(ntpServerProblem, "must be a host name or an IPv4 address, e.g. '10.10.0.1'")).min(1, { error: "list at least one NTP server" }),
     /**
      * Debian mirror for the apt sources of every VM (director and nodes): `url` serves the
      * release and its updates, `security` its security suite. Unset: the image's own sources
@@ -182,7 +302,7 @@ export const clusterSchema = z.strictObject({
      */
     airGapped: z.boolean({ error: "must be true or false" }),
     registry: z.strictObject({
-        port: z.int().min(1).max(65535),
+        port: z.int({ error: "must be a TCP port number, e.g. 5000" }).min(1, { error: "must be a TCP port from 1 to 65535, e.g. 5000" }).max(65535, { error: "must be a TCP port from 1 to 65535, e.g. 5000" }),
         user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, { error: "must be a user name, e.g. 'kvmk8s'" }),
         /**
          * Images the director copies into its registry (skopeo) besides kubeadm's, which are
@@ -203,7 +323,8 @@ export const clusterSchema = z.strictObject({
         kubeReserved: z.partialRecord(z.enum(["cpu", "memory", "ephemeral-storage", "pid"]), quantity),
         evictionHard: z.partialRecord(z.enum(["memory.available", "nodefs.available", "nodefs.inodesFree", "imagefs.available", "pid.available"]), quantity),
     }),
-    kubeVip: z.strictObject({ image: z.string().min(1) }),
+    /** The kube-vip image of the static pod on every master, pinned (`:v0.8.9` or a digest). */
+    kubeVip: z.strictObject({ image: checked(pinnedImageProblem, "must be an image reference, e.g. 'ghcr.io/kube-vip/kube-vip:v0.8.9'") }),
     calico: z.strictObject({
         /** tigera-operator.yaml: an http(s) URL the director fetches, or an absolute path of a file staged on the director. */
         operatorManifest: z.string().regex(/^(https?:\/\/|\/)\S+$/, { error: "must be an http(s) URL or an absolute path on the director, e.g. '/srv/kvm-k8s/tigera-operator-v3.29.1.yaml'" }),
@@ -227,7 +348,7 @@ const pinnedVersion = z.string({ error: "missing; pin an exact chart version, e.
 /** Where a chart comes from: exactly one of a repository + chart name, an OCI reference, a local archive. */
 export const chartSchema = z.union(
     [
-        z.strictObject({ repo: z.string().regex(/^https?:\/\/\S+$/, { error: "must be an http(s) chart repository URL" }), name: z.string().min(1) }),
+        z.strictObject({ repo: z.string().regex(/^https?:\/\/\S+$/, { error: "must be an http(s) chart repository URL" }), name: z.string({ error: "must be the chart's name in the repository, e.g. 'ingress-nginx'" }).min(1, { error: "must be the chart's name in the repository, e.g. 'ingress-nginx'" }) }),
         z.strictObject({ oci: z.string().regex(/^oci:\/\/\S+$/, { error: "must be an oci:// reference, e.g. 'oci://registry.example/charts/app'" }) }),
         z.strictObject({ path: z.string().regex(/^\S+\.tgz$/, { error: "must be a chart archive (.tgz) path on the machine running Pulumi" }) }),
     ],
@@ -254,9 +375,9 @@ export const releaseSchema = z.strictObject({
     values: z.record(z.string(), z.unknown(), { error: "must be an object of Helm values (a YAML mapping)" }).default({}),
     /** Releases (by catalogue key) to install first. */
     dependsOn: z.array(z.string()).default([]),
-    timeoutSeconds: z.int().positive().default(600),
+    timeoutSeconds: z.int({ error: "must be a whole number of seconds, e.g. 600" }).positive({ error: "must be at least 1 second, e.g. 600" }).default(600),
     /** Wait until the release's resources are ready before the next one (default). */
-    wait: z.boolean().default(true),
+    wait: z.boolean({ error: "must be true or false" }).default(true),
 });
 
 export const appsSchema = z.strictObject({
@@ -282,7 +403,7 @@ export const siteSchema = z.strictObject({
     hypervisors: z.array(hypervisorSchema).min(1, { error: "list at least one hypervisor" }),
     networks: z.array(networkSchema).min(1, { error: "list at least one network" }),
     /** Network whose addresses Kubernetes and SSH use; every VM needs an address on it. */
-    nodeNetwork: z.string().min(1),
+    nodeNetwork: z.string({ error: "must name a network of the site, e.g. 'internal'" }).min(1, { error: "must name a network of the site, e.g. 'internal'" }),
     storagePool: storagePoolSchema,
     /** Base images by name; VMs pick one with `image` (default `director` / `node`). */
     images: z.record(dnsLabel, imageSchema),

@@ -8,7 +8,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { cidrContains, cidrsOverlap, hasHostBits, intToIp, isReservedInCidr, parseCidr } from "./ipv4";
-import { stableMac } from "./mac";
+import { nicKey, siteMacs } from "./mac";
+import { checkOwnWorld, checkSomewhereForApps, checkStatedByStack } from "./new-site";
+import { checkReachability } from "./reachability";
+import { checkReservations } from "./kubelet";
+import { privateKeyPublicHalf, parsePublicKey, publicKeyId } from "./sshkeys";
+import { closest, knownKeysAt } from "./suggest";
 import { overlay, Profile, profiles } from "./profiles";
 import {
     hypervisorSchema,
@@ -34,8 +39,18 @@ export interface StackConfigInput {
     profile: unknown;
     /** `kvm-k8s:site`, overlaid on the profile's site. */
     site: unknown;
-    /** `kvm-k8s:sshPrivateKey` and whether the stack stores it as a secret. */
-    sshPrivateKey: { value: string | undefined; secret: boolean };
+    /**
+     * `kvm-k8s:sshPrivateKey` and whether the stack stores it as a secret. `encrypted`: the
+     * offline plan, which never decrypts, knows only that a `secure:` value is there.
+     */
+    sshPrivateKey: { value: string | undefined; secret: boolean; encrypted?: boolean };
+    /** Every `kvm-k8s:*` key the stack sets (unknown ones are refused); unset: not known. */
+    keys?: string[];
+    /**
+     * Paths inside `kvm-k8s:site` that the stack set as secrets (`pulumi config set --secret
+     * --path`); just `kvm-k8s:site` when only that much is known (the CLI marks the whole key).
+     */
+    secretSitePaths?: string[];
 }
 
 export interface ConfigIssue {
@@ -89,6 +104,20 @@ function zodMessage(issue: z.core.$ZodIssue, input: unknown): string {
             const expected = issue.expected === "int" ? "whole number" : issue.expected;
             return `expected ${/^[aeiou]/.test(expected) ? "an" : "a"} ${expected}, got ${describe(got)}`;
         }
+        case "too_small":
+            if (issue.message.startsWith("Too small")) {
+                return issue.origin === "array" ? `list at least ${String(issue.minimum)}` : issue.origin === "string" ? "must not be empty" : `must be at least ${String(issue.minimum)}`;
+            }
+            return issue.message;
+        case "too_big":
+            if (issue.message.startsWith("Too big")) {
+                return issue.origin === "array" ? `list at most ${String(issue.maximum)}` : issue.origin === "string" ? `must be at most ${String(issue.maximum)} characters` : `must be at most ${String(issue.maximum)}`;
+            }
+            return issue.message;
+        case "invalid_value":
+            return issue.message.startsWith("Invalid") ? `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` : issue.message;
+        case "invalid_union":
+            return issue.message.startsWith("Invalid") ? "does not have any of the shapes this field takes; see the README's config reference" : issue.message;
         case "invalid_key":
             return `'${String(issue.path[issue.path.length - 1])}' is not a valid name here; use a lowercase DNS label (a-z, 0-9, '-'), e.g. 'node'`;
         default:
@@ -112,8 +141,11 @@ function zodIssues(error: z.ZodError, input: unknown, prefix: PathPart[]): Confi
     for (const issue of error.issues) {
         // zod reports unknown keys at the enclosing object; name each key in the path.
         if (issue.code === "unrecognized_keys") {
+            const known = knownKeysAt(siteSchema, [...prefix, ...issue.path]);
             for (const key of issue.keys) {
-                issues.push({ path: sitePath(...prefix, ...issue.path, key), message: "unknown key; remove it or fix its spelling" });
+                const guess = closest(key, known.filter((k) => !issue.keys.includes(k)));
+                const hint = guess !== undefined ? `: did you mean '${guess}'?` : known.length > 0 && known.length <= 12 ? ` (this object takes ${known.join(", ")})` : "";
+                issues.push({ path: sitePath(...prefix, ...issue.path, key), message: `unknown key; remove it or fix its spelling${hint}` });
             }
             continue;
         }
@@ -154,12 +186,16 @@ function soundParts(merged: Record<string, unknown>): SoundParts {
     };
     parts.hypervisors = listed("hypervisors", hypervisorSchema).map(({ value, index }) => ({ ...value, index }));
     parts.networks = listed("networks", networkSchema).map(({ value, index }) => ({ ...value, index }));
-    const director = nodeSchema.safeParse(merged.director);
+    // A node whose name is bad is still checked for everything else: the name is reported
+    // on its own, and one fix should not reveal the next problem only on the next try.
+    const lenientNode = nodeSchema.extend({ name: z.string() });
+    const listedNodes = (key: string): { value: NodeInput; index: number }[] => listed(key, lenientNode);
+    const director = lenientNode.safeParse(merged.director);
     if (director.success) {
         parts.nodes.push({ role: "director", path: ["director"], node: director.data });
     }
     for (const [key, role] of [["masters", "master"], ["workers", "worker"]] as const) {
-        for (const { value, index } of listed(key, nodeSchema)) {
+        for (const { value, index } of listedNodes(key)) {
             parts.nodes.push({ role, path: [key, index], node: value });
         }
     }
@@ -296,6 +332,7 @@ function checkNodes(siteName: string | undefined, parts: SoundParts, issues: Con
     const nodeNetwork = parts.site.nodeNetwork;
     const addressOwners = new Map<string, string>();
     const macOwners = new Map<string, string>();
+    const derived = siteName === undefined ? undefined : siteMacs(siteName, parts.nodes.map(({ node }) => macNode(node, [...parts.networkNames])));
     for (const { role, path, node } of parts.nodes) {
         if (hypervisors.size > 0 && !hypervisors.has(node.hypervisor)) {
             issues.push({ path: sitePath(...path, "hypervisor"), message: `'${node.hypervisor}' is not a hypervisor of this site; use one of ${[...hypervisors].join(", ")}` });
@@ -342,18 +379,23 @@ function checkNodes(siteName: string | undefined, parts: SoundParts, issues: Con
         for (const netName of Object.keys(node.addresses)) {
             const macPath = sitePath(...path, "macs", netName);
             const pinned = node.macs !== undefined && has(node.macs, netName) ? node.macs[netName] : undefined;
-            const mac = pinned ?? (siteName !== undefined ? stableMac(siteName, node.name, netName) : undefined);
+            const mac = pinned ?? derived?.get(nicKey(node.name, netName));
             if (mac === undefined) {
                 continue;
             }
             const owner = macOwners.get(mac);
             if (owner !== undefined) {
-                issues.push({ path: macPath, message: `MAC ${mac} is already used by ${owner}; set a different MAC here` });
+                issues.push({ path: macPath, message: `MAC ${mac} is already used by ${owner}; set a different MAC here, or remove it to have one derived` });
             } else {
                 macOwners.set(mac, macPath);
             }
         }
     }
+}
+
+/** A node as siteMacs needs it: its networks in the site's order. */
+function macNode(node: Pick<NodeInput, "name" | "addresses" | "macs">, networkOrder: string[]): { name: string; networks: string[]; macs?: Record<string, string> } {
+    return { name: node.name, networks: networkOrder.filter((n) => has(node.addresses, n)), macs: node.macs };
 }
 
 function checkCluster(parts: SoundParts, issues: ConfigIssue[]): void {
@@ -367,6 +409,12 @@ function checkCluster(parts: SoundParts, issues: ConfigIssue[]): void {
     const masters = parts.nodes.filter((n) => n.role === "master");
     const { vip, network } = cluster.endpoint;
     if (vip === undefined) {
+        if (network !== undefined) {
+            issues.push({
+                path: sitePath("cluster", "endpoint", "network"),
+                message: `'${network}' is set but there is no vip, so nothing would be announced there and the endpoint is the first master's address; set cluster.endpoint.vip on that network, or remove network`,
+            });
+        }
         if (masters.length > 1) {
             issues.push({
                 path: sitePath("cluster", "endpoint", "vip"),
@@ -467,7 +515,7 @@ function resolveReleases(site: SiteInput): SiteInput["apps"]["releases"] {
     );
 }
 
-function checkPrivateKey(key: StackConfigInput["sshPrivateKey"], issues: ConfigIssue[]): void {
+function checkPrivateKey(key: StackConfigInput["sshPrivateKey"], publicKey: string | undefined, issues: ConfigIssue[]): void {
     const path = configPath("sshPrivateKey");
     const setIt = `pulumi config set --secret ${CONFIG_NAMESPACE}:sshPrivateKey < ~/.ssh/<key>`;
     if (key.value === undefined || key.value.trim() === "") {
@@ -477,12 +525,61 @@ function checkPrivateKey(key: StackConfigInput["sshPrivateKey"], issues: ConfigI
     if (!key.secret) {
         issues.push({ path, message: `is stored in plain text in the stack file; remove it and set it again as a secret with \`${setIt}\`` });
     }
-    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.value)) {
-        issues.push({ path, message: "is not a private key (no '-----BEGIN ... PRIVATE KEY-----' line); set the content of the key file, not its path" });
+    if (key.encrypted === true) {
+        return; // the plan does not decrypt: the rest is checked by `pulumi up` and preview
+    }
+    const half = privateKeyPublicHalf(key.value);
+    if (!half.ok) {
+        issues.push({ path, message: `${half.problem}; set it with \`${setIt}\`` });
+        return;
+    }
+    if (half.encrypted) {
+        issues.push({ path, message: `is protected by a passphrase, which the program has no way to give; store an unencrypted copy as the secret (\`cp <key> /tmp/k && ssh-keygen -p -N '' -f /tmp/k\`, then \`${setIt.replace("~/.ssh/<key>", "/tmp/k")}\` and remove /tmp/k)` });
+        return;
+    }
+    const site = publicKey === undefined ? undefined : parsePublicKey(publicKey);
+    if (site?.ok === true && publicKeyId(site.type, site.blob) !== half.publicKey) {
+        issues.push({
+            path,
+            message: `is not the pair of ${sitePath("access", "publicKey")} (its public half is '${half.publicKey}'), so every VM would refuse the program's logins; set the matching .pub as site.access.publicKey, or set the private key of that public key`,
+        });
     }
 }
 
-function resolveNode(site: SiteInput, role: Role, node: NodeInput): NodeSpec {
+/** Refuse `kvm-k8s:*` keys the program does not read, with the one probably meant. */
+function checkStackKeys(keys: string[] | undefined, issues: ConfigIssue[]): void {
+    const known = ["profile", "site", "sshPrivateKey"];
+    const siteKeys = Object.keys(siteSchema.shape);
+    for (const full of keys ?? []) {
+        const key = full.slice(CONFIG_NAMESPACE.length + 1);
+        if (known.includes(key)) {
+            continue;
+        }
+        const guess = closest(key, known);
+        const siteKey = closest(key, siteKeys);
+        const hint =
+            guess !== undefined
+                ? `did you mean ${configPath(guess)}?`
+                : siteKey !== undefined
+                  ? `did you mean ${sitePath(siteKey)}? Site settings go inside kvm-k8s:site (\`pulumi config set --path site.${siteKey} ...\`)`
+                  : `this program reads only ${known.map((k) => configPath(k)).join(", ")}`;
+        issues.push({ path: full, message: `unknown key, which the program would ignore; ${hint}. Remove it with \`pulumi config rm ${full}\`` });
+    }
+}
+
+/** Site values are plain config (they reach Helm values, cloud-init and the plan in plain text). */
+function checkSiteSecrets(paths: string[] | undefined, issues: ConfigIssue[]): void {
+    for (const path of paths ?? []) {
+        issues.push({
+            path,
+            message:
+                "holds a secret (`pulumi config set --secret --path`), but kvm-k8s:site is plain configuration: everything in it reaches Helm values, cloud-init and the plan as plain text. " +
+                "Remove it (`pulumi config rm --path " + path.replace(/^kvm-k8s:/, "") + "`); put the secret in a Kubernetes Secret made outside this program and point the chart at it (most charts take an existingSecret value)",
+        });
+    }
+}
+
+function resolveNode(site: SiteInput, role: Role, node: NodeInput, macs: Map<string, string>): NodeSpec {
     const size = site.sizes[role];
     const hostname = `${site.name}-${node.name}`;
     const nics: NicSpec[] = site.networks
@@ -490,7 +587,7 @@ function resolveNode(site: SiteInput, role: Role, node: NodeInput): NodeSpec {
         .map((net) => ({
             network: net.name,
             bridge: net.bridge,
-            mac: node.macs !== undefined && has(node.macs, net.name) ? node.macs[net.name] : stableMac(site.name, node.name, net.name),
+            mac: macs.get(nicKey(node.name, net.name)) as string,
             address: node.addresses[net.name],
             prefix: parseCidr(net.cidr).prefix,
             gateway: net.gateway,
@@ -534,6 +631,8 @@ export function resolveSite(input: StackConfigInput): ResolveResult {
     }
     const merged = overlay(profile.site, isPlainObject(input.site) ? input.site : undefined) as Record<string, unknown>;
 
+    checkStackKeys(input.keys, issues);
+    checkSiteSecrets(input.secretSitePaths, issues);
     const parsed = siteSchema.safeParse(merged);
     if (!parsed.success) {
         issues.push(...zodIssues(parsed.error, merged, []));
@@ -551,12 +650,29 @@ export function resolveSite(input: StackConfigInput): ResolveResult {
         const scope = { domain: parts.site.domain ?? "", cidrs: parts.networks.map((n) => n.cidr) };
         issues.push(...checkAirGapped(parts.site.cluster, parts.site.apps, scope));
     }
-    checkPrivateKey(input.sshPrivateKey, issues);
+    if (profileName === "prod") {
+        issues.push(...checkStatedByStack(isPlainObject(input.site) ? input.site : {}, profile.site, parts.site.apps));
+        issues.push(...checkOwnWorld(parts.site.cluster?.ntpServers, parts.site.apps, { domain: parts.site.domain, cidrs: parts.networks.map((n) => n.cidr) }));
+    }
+    issues.push(...checkSomewhereForApps(merged.workers, parts.site.apps));
+    if (parts.site.cluster !== undefined) {
+        issues.push(...checkReachability(parts.site.cluster, parts.networks, parts.site.nodeNetwork, parts.site.domain));
+        const sizes = parts.site.sizes;
+        if (sizes !== undefined) {
+            const nodes = parts.nodes
+                .filter((n) => n.role !== "director")
+                .map(({ role, path, node }) => ({ path: sitePath(...path), name: node.name, vcpu: node.vcpu ?? sizes[role].vcpu, memoryMiB: node.memoryMiB ?? sizes[role].memoryMiB, diskGiB: node.diskGiB ?? sizes[role].diskGiB }));
+            issues.push(...checkReservations(parts.site.cluster.kubelet, nodes));
+        }
+    }
+    checkPrivateKey(input.sshPrivateKey, parts.site.access?.publicKey, issues);
 
     if (issues.length > 0 || !parsed.success) {
         return { ok: false, issues: dedupe(issues) };
     }
     const site = parsed.data;
+    const order = site.networks.map((n) => n.name);
+    const macs = siteMacs(site.name, [site.director, ...site.masters, ...site.workers].map((n) => macNode(n, order)));
     return {
         ok: true,
         site: {
@@ -573,9 +689,9 @@ export function resolveSite(input: StackConfigInput): ResolveResult {
                 publicKey: site.access.publicKey,
                 privateKey: pulumi.secret(input.sshPrivateKey.value as string),
             },
-            director: resolveNode(site, "director", site.director),
-            masters: site.masters.map((n) => resolveNode(site, "master", n)),
-            workers: site.workers.map((n) => resolveNode(site, "worker", n)),
+            director: resolveNode(site, "director", site.director, macs),
+            masters: site.masters.map((n) => resolveNode(site, "master", n, macs)),
+            workers: site.workers.map((n) => resolveNode(site, "worker", n, macs)),
             cluster: resolveCluster(site),
             apps: { releases: resolveReleases(site), order: installOrder(site.apps) },
         },

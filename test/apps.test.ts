@@ -16,7 +16,8 @@ type Site = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 function withApps(stack: string, edit: (releases: Site) => void): StackConfigInput {
     const input = stackInput(stack);
     const site = input.site as Site;
-    site.apps = { releases: {} };
+    // the stack's own release overrides (prod states its NFS server) stay under the edit
+    site.apps = { releases: { ...(site.apps?.releases ?? {}) } };
     edit(site.apps.releases);
     return input;
 }

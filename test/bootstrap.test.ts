@@ -312,7 +312,8 @@ describe("bootstrap graph (pulumi mocks)", () => {
     describe("day 2", () => {
         const withCluster = (stack: string, cluster: Record<string, unknown>): SiteConfig => {
             const input = stackInput(stack);
-            (input.site as Record<string, unknown>).cluster = cluster;
+            const site = input.site as Record<string, object | undefined>;
+            site.cluster = { ...site.cluster, ...cluster };
             return resolveOrThrow(input);
         };
         const byName = (rec: Recording) => new Map(rec.ofType(COMMAND).map((c) => [c.name, c]));

@@ -355,7 +355,7 @@ describe("base images: a URL, a file where Pulumi runs, or a volume already on t
 });
 
 describe("air-gapped sites need nothing from the internet", () => {
-    const prodWith = (cluster: Site) => withSite("prod", (s) => (s.cluster = cluster));
+    const prodWith = (cluster: Site) => withSite("prod", (s) => (s.cluster = { ...s.cluster, ...cluster }));
 
     it("prod, as profiled, is air-gapped and valid: every source is a site host", () => {
         const { cluster } = stackSite("prod");
@@ -397,7 +397,7 @@ describe("air-gapped sites need nothing from the internet", () => {
     });
 
     it("a connected site may use the public sources", () => {
-        resolveOrThrow(withSite("prod", (s) => (s.cluster = { airGapped: false, debianMirror: null, aptRepository: "https://pkgs.k8s.io/core:/stable:/v{minor}/deb/" })));
+        resolveOrThrow(withSite("prod", (s) => (s.cluster = { ...s.cluster, airGapped: false, debianMirror: null, aptRepository: "https://pkgs.k8s.io/core:/stable:/v{minor}/deb/" })));
     });
 
     it("kubeadm's images are derived from the Kubernetes version and mirrored first", () => {

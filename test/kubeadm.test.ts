@@ -36,7 +36,8 @@ function withVersion(stack: string, version: string): SiteConfig {
 
 function withPort(stack: string, port: number): SiteConfig {
     const input = stackInput(stack);
-    (input.site as Record<string, unknown>).cluster = { endpoint: { port } };
+    const site = input.site as Record<string, Record<string, unknown> | undefined>;
+    site.cluster = { ...site.cluster, endpoint: { ...(site.cluster?.endpoint as object), port } };
     return resolveOrThrow(input);
 }
 

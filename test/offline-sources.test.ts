@@ -392,7 +392,8 @@ describe("what the program hands node preparation and the director", () => {
 
     it("the sandbox image follows the Kubernetes version", () => {
         const input = stackInput("dev");
-        (input.site as Record<string, unknown>).cluster = { kubernetesVersion: "1.35.4" };
+        const overrides = input.site as Record<string, object | undefined>;
+        overrides.cluster = { ...overrides.cluster, kubernetesVersion: "1.35.4" };
         const site = resolveOrThrow(input);
         assert.strictEqual(prepareNodeEnv(site, site.workers[0], access).SANDBOX_IMAGE, "registry.k8s.io/pause:3.10.1");
     });
