@@ -33,7 +33,7 @@ const addresses = (n: number): Record<string, string> => {
 
 /** The prod reference site, with `workers` workers spread over svc-4..6 and /16 networks. */
 export function syntheticSite(workers: number): SiteConfig {
-    const input = offlineStackInput("prod");
+    const input = offlineStackInput("prod", { standInKey: true });
     const site = input.site as Record<string, unknown>;
     site.networks = [
         { name: "internal", bridge: "br-internal", cidr: "10.10.0.0/16", gateway: "10.10.0.1", dns: ["10.10.0.1"] },

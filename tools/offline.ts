@@ -352,17 +352,31 @@ export function longestChain(rec: Recording): number {
 
 const STAGE_TYPES = ["libvirt:index/domain:Domain", "command:remote:Command", "kubernetes:helm.sh/v3:Release"];
 
+/** Above this many workers the graph draws them as one box per step ("VM site-worker-* (500)"). */
+export const GRAPH_GROUP_WORKERS_ABOVE = 12;
+
 /**
  * The deployment order as a Mermaid flowchart: VMs, remote commands and Helm releases, each
  * arrow from what must happen first, transitively reduced so the picture stays readable.
+ * A site with many workers would draw thousands of boxes no renderer shows (Mermaid stops
+ * at 500 edges by default) and no reader follows: its workers are grouped by step, since
+ * every worker goes through the same steps in parallel.
  */
 export function deploymentGraph(rec: Recording): string {
     const edges = dependencyEdges(rec);
     const stages = rec.all.filter((r) => STAGE_TYPES.includes(r.type));
-    const isStage = new Set(stages.map((r) => r.urn));
-    // upstream stages of each stage, reached through non-stage resources too
+    const workerVms = stages.filter((r) => r.type === STAGE_TYPES[0] && /-worker-[^-]+$/.test(r.name)).length;
+    const grouped = workerVms > GRAPH_GROUP_WORKERS_ABOVE;
+    // a stage's box: its own name, or its step among the workers
+    const boxOf = (r: Registration): string => (grouped ? r.name.replace(/-worker-\d+(?=-|$)/, "-worker-*") : r.name);
+    const members = new Map<string, Registration[]>();
+    for (const r of stages) {
+        members.set(boxOf(r), [...(members.get(boxOf(r)) ?? []), r]);
+    }
+    const stageBox = new Map(stages.map((r) => [r.urn, boxOf(r)]));
+    // boxes upstream of each resource, reached through non-stage resources too
     const memo = new Map<string, Set<string>>();
-    const upstreamStages = (urn: string): Set<string> => {
+    const upstreamBoxes = (urn: string): Set<string> => {
         const known = memo.get(urn);
         if (known !== undefined) {
             return known;
@@ -370,29 +384,45 @@ export function deploymentGraph(rec: Recording): string {
         const acc = new Set<string>();
         memo.set(urn, acc);
         for (const dep of edges.get(urn) ?? []) {
-            if (isStage.has(dep)) {
-                acc.add(dep);
+            const box = stageBox.get(dep);
+            if (box !== undefined) {
+                acc.add(box);
             }
-            for (const u of upstreamStages(dep)) {
+            for (const u of upstreamBoxes(dep)) {
                 acc.add(u);
             }
         }
         return acc;
     };
-    const id = (r: Registration) => r.name.replace(/[^A-Za-z0-9]/g, "_");
-    const label = (r: Registration) => (r.type === STAGE_TYPES[0] ? `VM ${r.name}` : r.type === STAGE_TYPES[2] ? `helm ${r.name}` : r.name);
-    const lines = ["flowchart LR"];
-    for (const r of stages) {
-        lines.push(`  ${id(r)}["${label(r)}"]`);
+    const boxUps = new Map<string, Set<string>>();
+    for (const [box, rs] of members) {
+        const ups = new Set<string>();
+        for (const r of rs) {
+            for (const u of upstreamBoxes(r.urn)) {
+                if (u !== box) {
+                    ups.add(u);
+                }
+            }
+        }
+        boxUps.set(box, ups);
     }
-    const byUrn = new Map(rec.all.map((r) => [r.urn, r]));
-    for (const r of stages) {
-        const ups = upstreamStages(r.urn);
-        // keep an arrow only if no other upstream stage already leads to it
+    const id = (box: string) => box.replace(/[^A-Za-z0-9]/g, "_");
+    const label = (box: string) => {
+        const r = members.get(box)![0];
+        const count = members.get(box)!.length;
+        const name = r.type === STAGE_TYPES[0] ? `VM ${box}` : r.type === STAGE_TYPES[2] ? `helm ${box}` : box;
+        return box.includes("-worker-*") ? `${name} (${count})` : name;
+    };
+    const lines = ["flowchart LR"];
+    for (const box of members.keys()) {
+        lines.push(`  ${id(box)}["${label(box)}"]`);
+    }
+    for (const [box, ups] of boxUps) {
+        // keep an arrow only if no other upstream box already leads to it
         for (const u of ups) {
-            const implied = [...ups].some((other) => other !== u && upstreamStages(other).has(u));
+            const implied = [...ups].some((other) => other !== u && boxUps.get(other)!.has(u));
             if (!implied) {
-                lines.push(`  ${id(byUrn.get(u)!)} --> ${id(r)}`);
+                lines.push(`  ${id(u)} --> ${id(box)}`);
             }
         }
     }

@@ -9,6 +9,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { buildSite } from "../components/site";
 import { formatIssues, resolveSite, StackConfigInput } from "../stacks";
+import { compareWithBaseline, formatChanges, readBaseline, siteSummary } from "./plan-summary";
 import { deploymentGraph, expandBase64, MOCK_SECRET, record, Recording, Registration, SECRET_SIG, unwrap } from "./offline";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -19,24 +20,53 @@ const STACK_DIR = process.env.KVMK8S_STACK_DIR ?? ROOT;
 const PLACEHOLDER_KEY = `-----BEGIN OPENSSH PRIVATE KEY-----\n${MOCK_SECRET}PLANPLACEHOLDER\n-----END OPENSSH PRIVATE KEY-----\n`;
 
 /** The `kvm-k8s:*` values of Pulumi.<stack>.yaml, as written (secure values stay encrypted). */
-export function readStackFile(stack: string): { profile: unknown; site: unknown; sshPrivateKey: unknown } {
+export function readStackFile(stack: string): { profile: unknown; site: unknown; sshPrivateKey: unknown; keys: string[] } {
     const file = path.join(STACK_DIR, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
         throw new Error(`no stack file ${file}`);
     }
     const config = (YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> }).config ?? {};
-    return { profile: config["kvm-k8s:profile"], site: config["kvm-k8s:site"], sshPrivateKey: config["kvm-k8s:sshPrivateKey"] };
+    return {
+        profile: config["kvm-k8s:profile"],
+        site: config["kvm-k8s:site"],
+        sshPrivateKey: config["kvm-k8s:sshPrivateKey"],
+        keys: Object.keys(config).filter((k) => k.startsWith("kvm-k8s:")),
+    };
 }
 
-/** The stack's config as the program would read it; secrets are never decrypted here. */
-export function offlineStackInput(stack: string): StackConfigInput {
-    const { profile, site, sshPrivateKey: key } = readStackFile(stack);
-    return {
-        profile,
-        site,
-        // `secure:` values stay encrypted; a plain value is reported as the error it is
-        sshPrivateKey: typeof key === "string" ? { value: key, secret: false } : { value: PLACEHOLDER_KEY, secret: true },
-    };
+const isSecure = (value: unknown): boolean => typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && "secure" in value;
+
+/** Paths of `secure:` values inside the site (`--secret --path`), each replaced by a placeholder. */
+function secureSitePaths(value: unknown, at: string, found: string[]): unknown {
+    if (isSecure(value)) {
+        found.push(at);
+        return "[secret]";
+    }
+    if (Array.isArray(value)) {
+        return value.map((v, i) => secureSitePaths(v, `${at}[${i}]`, found));
+    }
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, secureSitePaths(v, `${at}.${k}`, found)]));
+    }
+    return value;
+}
+
+/**
+ * The stack's config as the program would read it; secrets are never decrypted here, which
+ * is the one thing the plan checks less than `pulumi up`. A missing key is refused as `up`
+ * refuses it, unless `standInKey` (`--stand-in-key`) asks to plan a stack that has none yet.
+ */
+export function offlineStackInput(stack: string, options: { standInKey?: boolean } = {}): StackConfigInput {
+    const { profile, site, sshPrivateKey: key, keys } = readStackFile(stack);
+    const secretSitePaths: string[] = [];
+    const plainSite = secureSitePaths(site, "kvm-k8s:site", secretSitePaths);
+    const sshPrivateKey =
+        typeof key === "string"
+            ? { value: key, secret: false } // a plain value is reported as the error it is
+            : isSecure(key) || (key === undefined && options.standInKey === true)
+              ? { value: PLACEHOLDER_KEY, secret: true, encrypted: true }
+              : { value: undefined, secret: false };
+    return { profile, site: plainSite, sshPrivateKey, keys, secretSitePaths };
 }
 
 /** Wire inputs with every secret replaced by a marker, and other values decoded for reading. */
@@ -115,7 +145,8 @@ export function artifacts(rec: Recording): Record<string, string> {
         const vm = disk.name.replace(/-cloudinit$/, "");
         const inputs = unwrap(disk.wireInputs) as Record<string, string>;
         // user-data carries the VM's host private key: show it with the key cut out
-        out[`vms/${vm}/user-data.yaml`] = inputs.userData.replace(/-----BEGIN OPENSSH PRIVATE KEY-----[\s\S]*?-----END OPENSSH PRIVATE KEY-----\n?/g, "[host private key redacted]");
+        // (the line break after the key stays: the next key of the YAML keeps its own line)
+        out[`vms/${vm}/user-data.yaml`] = inputs.userData.replace(/-----BEGIN OPENSSH PRIVATE KEY-----[\s\S]*?-----END OPENSSH PRIVATE KEY-----/g, "[host private key redacted]");
         out[`vms/${vm}/network-config.yaml`] = inputs.networkConfig;
         out[`vms/${vm}/meta-data.yaml`] = inputs.metaData;
     }
@@ -146,26 +177,65 @@ export function artifacts(rec: Recording): Record<string, string> {
     return out;
 }
 
-async function main(): Promise<void> {
-    const stack = process.argv[2];
+const USAGE = `usage: npm run plan -- <stack> [--baseline <out/<stack>/ of an earlier plan, or \`pulumi stack output --json\` saved to a file>] [--stand-in-key]
+  --stand-in-key  plan a stack whose kvm-k8s:sshPrivateKey is not set yet (pulumi up would refuse it)`;
+
+function parseArgs(argv: string[]): { stack: string; baseline?: string; standInKey: boolean } {
+    const rest = [...argv];
+    let stack: string | undefined;
+    let baseline: string | undefined;
+    let standInKey = false;
+    while (rest.length > 0) {
+        const arg = rest.shift()!;
+        if (arg === "--baseline" && rest.length > 0) {
+            baseline = rest.shift();
+        } else if (arg === "--stand-in-key") {
+            standInKey = true;
+        } else if (!arg.startsWith("-") && stack === undefined) {
+            stack = arg;
+        } else {
+            console.error(USAGE);
+            process.exit(2);
+        }
+    }
     if (stack === undefined) {
-        console.error("usage: npm run plan -- <stack>   (e.g. dev, prod)");
+        console.error(USAGE);
         process.exit(2);
     }
-    const result = resolveSite(offlineStackInput(stack));
+    return { stack, baseline, standInKey };
+}
+
+async function main(): Promise<void> {
+    const args = parseArgs(process.argv.slice(2));
+    const dir = path.join(process.env.KVMK8S_OUT_DIR ?? path.join(ROOT, "out"), args.stack);
+    // whatever happens next, out/<stack>/ never shows an earlier plan as if it were this one
+    fs.rmSync(dir, { recursive: true, force: true });
+    const result = resolveSite(offlineStackInput(args.stack, { standInKey: args.standInKey }));
     if (!result.ok) {
         console.error(formatIssues(result.issues));
+        if (result.issues.some((i) => i.path === "kvm-k8s:sshPrivateKey" && i.message.startsWith("missing"))) {
+            console.error("(to plan the rest before the key is set: npm run plan -- " + args.stack + " --stand-in-key)");
+        }
         process.exit(1);
     }
-    const rec = await record(() => buildSite(result.site), { stack });
-    const dir = path.join(process.env.KVMK8S_OUT_DIR ?? path.join(ROOT, "out"), stack);
-    fs.rmSync(dir, { recursive: true, force: true });
+    const summary = siteSummary(result.site);
+    const changes = args.baseline === undefined ? undefined : compareWithBaseline(readBaseline(args.baseline), summary);
+    if (changes !== undefined && changes.issues.length > 0) {
+        console.error(formatChanges(changes) + formatIssues(changes.issues));
+        process.exit(1);
+    }
+    const rec = await record(() => buildSite(result.site), { stack: args.stack });
     console.log(tree(rec));
+    write(dir, "site.yaml", YAML.stringify(summary));
     write(dir, "graph.mmd", deploymentGraph(rec));
     for (const [name, content] of Object.entries(artifacts(rec))) {
         write(dir, name, content);
     }
-    console.log(`\n${rec.all.length} resources; graph and artifacts in ${path.relative(ROOT, dir)}/`);
+    if (changes !== undefined) {
+        write(dir, "changes.txt", formatChanges(changes));
+        console.log(`\n${formatChanges(changes)}`);
+    }
+    console.log(`\n${rec.all.length} resources; what each VM and release is in site.yaml, graph and artifacts in ${path.relative(ROOT, dir)}/`);
 }
 
 if (require.main === module) {
