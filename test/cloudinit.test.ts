@@ -6,7 +6,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { renderCloudInit, renderNetworkConfig, renderUserData } from "../components/vm";
 import { allNodes } from "../stacks";
-import { ROOT, stackSite } from "./fixtures";
+import { needTools, ROOT, stackSite } from "./fixtures";
 import { mockHostKey } from "./harness";
 
 const hostKeyOf = (hostname: string) => mockHostKey(`${hostname}-host-key`);
@@ -31,7 +31,7 @@ function assertGolden(name: string, actual: string): void {
 /** cloud-init and netplan parse with PyYAML (YAML 1.1); read our documents the same way. */
 function pyYamlLoad(text: string): unknown {
     const run = spawnSync("/usr/bin/python3", ["-c", "import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))"], { input: text, encoding: "utf8" });
-    assert.strictEqual(run.status, 0, `python3-yaml is needed (apt-get install cloud-init brings it): ${run.stderr}`);
+    assert.strictEqual(run.status, 0, `PyYAML could not read this document: ${run.stderr}`);
     return JSON.parse(run.stdout);
 }
 
@@ -56,7 +56,8 @@ describe("cloud-init documents", () => {
     });
 
     describe("user-data", () => {
-        it("creates the SSH user with its key and passwordless sudo, and turns password login and root login off", () => {
+        it("creates the SSH user with its key and passwordless sudo, and turns password login and root login off", function () {
+            needTools(this, "pyyaml");
             for (const { site, node, rendered } of everyNode()) {
                 assert.ok(rendered.userData.startsWith("#cloud-config\n"), node.hostname);
                 const doc = pyYamlLoad(rendered.userData) as Record<string, unknown>;
@@ -81,7 +82,7 @@ describe("cloud-init documents", () => {
             }
         });
 
-        it("carries files for later steps, with modes cloud-init reads as strings", () => {
+        it("carries files for later steps, with modes cloud-init reads as strings", function () {
             const userData = renderUserData({
                 hostname: "h",
                 fqdn: "h.example",
@@ -90,19 +91,13 @@ describe("cloud-init documents", () => {
                 hostKey: hostKeyOf("h"),
                 writeFiles: [{ path: "/etc/kvm-k8s/role", content: "yes\n", permissions: "0640" }],
             });
+            needTools(this, "pyyaml");
             const doc = pyYamlLoad(userData) as { write_files: Record<string, unknown>[] };
             assert.deepStrictEqual(doc.write_files, [{ path: "/etc/kvm-k8s/role", content: "yes\n", permissions: "0640", owner: "root:root" }]);
         });
 
         it("every rendered user-data passes `cloud-init schema` (Debian package cloud-init)", function () {
-            const probe = spawnSync("cloud-init", ["--version"], { encoding: "utf8" });
-            if (probe.error) {
-                if (process.env.CI) {
-                    assert.fail("cloud-init is not installed; .ci/run installs it with apt-get");
-                }
-                console.log("      cloud-init not installed here (apt-get install cloud-init); skipping the schema check");
-                this.skip();
-            }
+            needTools(this, "cloudInitCli");
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kvmk8s-userdata-"));
             try {
                 for (const { stack, node, rendered } of everyNode()) {
@@ -148,12 +143,7 @@ describe("cloud-init documents", () => {
         }
 
         it("cloud-init parses every VM's network-config: one interface per NIC, named for its network, with its MAC, address and gateway", function () {
-            if (spawnSync("/usr/bin/python3", ["-c", "import cloudinit.net"]).status !== 0) {
-                if (process.env.CI) {
-                    assert.fail("cloud-init is not installed; .ci/run installs it with apt-get");
-                }
-                this.skip();
-            }
+            needTools(this, "cloudInit");
             for (const { site, node, rendered } of everyNode()) {
                 const parsed = cloudInitRender(rendered.networkConfig);
                 assert.deepStrictEqual(
@@ -178,13 +168,15 @@ describe("cloud-init documents", () => {
             }
         });
 
-        it("the renderer check rejects what cloud-init 22.4 cannot read", () => {
+        it("the renderer check rejects what cloud-init 22.4 cannot read", function () {
+            needTools(this, "cloudInit");
             const run = runRenderer("version: 2\nethernets:\n  eth0:\n    addresses: [10.0.0.5/24]\n    routes: [{to: default, via: 10.0.0.1}]\n");
             assert.notStrictEqual(run.status, 0);
             assert.match(run.stderr, /not a valid ip address/);
         });
 
-        it("an all-digit MAC survives a YAML 1.1 reader as a string", () => {
+        it("an all-digit MAC survives a YAML 1.1 reader as a string", function () {
+            needTools(this, "pyyaml");
             const text = renderNetworkConfig([{ network: "internal", bridge: "br0", mac: "52:54:00:12:34:56", address: "10.0.0.5", prefix: 24, dns: [] }], "example");
             const doc = pyYamlLoad(text) as { ethernets: { internal: { match: { macaddress: unknown } } } };
             assert.strictEqual(doc.ethernets.internal.match.macaddress, "52:54:00:12:34:56");
