@@ -168,14 +168,22 @@ export class RecordingMonitor extends MockMonitor {
     public readonly registrations: Registration[] = [];
     private pending = 0;
 
-    /** `lean`: keep only the graph (names, parents, dependencies), as a benchmark needs. */
-    constructor(private readonly lean = false) {
+    /**
+     * `lean`: keep only the graph (names, parents, dependencies), as a benchmark needs.
+     * `smallEcho`: record every input but echo only small ones back as state, as `lean`
+     * does: the program reads no large output, and echoing each command's 30 KB stdin made a
+     * 500-worker plan take minutes.
+     */
+    constructor(
+        private readonly lean = false,
+        smallEcho = lean,
+    ) {
         super({
             newResource: (args) => ({
                 id: args.custom ? `${args.name}-id` : undefined,
-                // lean: echo only small inputs; a real engine's response does not copy a
-                // command's 30 KB stdin back into the program either
-                state: { ...(lean ? smallOnly(args.inputs) : args.inputs), ...mockOutputs(args.type, args.name) },
+                // a real engine's response does not copy a command's 30 KB stdin back into
+                // the program either
+                state: { ...(smallEcho ? smallOnly(args.inputs) : args.inputs), ...mockOutputs(args.type, args.name) },
             }),
             call: () => ({}),
         });
@@ -280,8 +288,8 @@ export class Recording {
  * Run `program` under fresh mocks and return what it registered. `preview` makes every
  * output the mocks don't echo back unknown, as in `pulumi preview`.
  */
-export async function record(program: () => unknown, options: { preview?: boolean; stack?: string; lean?: boolean } = {}): Promise<Recording> {
-    const monitor = new RecordingMonitor(options.lean);
+export async function record(program: () => unknown, options: { preview?: boolean; stack?: string; lean?: boolean; smallEcho?: boolean } = {}): Promise<Recording> {
+    const monitor = new RecordingMonitor(options.lean, options.smallEcho ?? options.lean);
     const [project, stack, preview] = ["kvm-k8s", options.stack ?? "test", options.preview ?? false];
     pulumi.runtime.setMockOptions(monitor, project, stack, preview);
     // setMockOptions resets the engine's feature flags to "unsupported": without this the SDK

@@ -224,7 +224,7 @@ async function main(): Promise<void> {
         console.error(formatChanges(changes) + formatIssues(changes.issues));
         process.exit(1);
     }
-    const rec = await record(() => buildSite(result.site), { stack: args.stack });
+    const rec = await record(() => buildSite(result.site), { stack: args.stack, smallEcho: true });
     console.log(tree(rec));
     write(dir, "site.yaml", YAML.stringify(summary));
     write(dir, "graph.mmd", deploymentGraph(rec));
