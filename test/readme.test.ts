@@ -1,0 +1,34 @@
+/** The README's configuration examples stay valid: a newcomer copies them as they are. */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { resolveSite } from "../stacks";
+import { ROOT, stackInput, TEST_PRIVATE_KEY } from "./fixtures";
+
+const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+const yamlBlocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
+const block = (needle: string): string => {
+    const found = yamlBlocks.filter((b) => b.includes(needle));
+    assert.strictEqual(found.length, 1, `expected one yaml block with ${needle} in the README`);
+    return found[0];
+};
+
+describe("README examples", () => {
+    it("the new-site example (Pulumi.paris-1.yaml) resolves, with its own world", () => {
+        const config = (YAML.parse(block("name: paris-1")) as { config: Record<string, unknown> }).config;
+        const result = resolveSite({ profile: config["kvm-k8s:profile"], site: config["kvm-k8s:site"], sshPrivateKey: { value: TEST_PRIVATE_KEY, secret: true }, keys: Object.keys(config) });
+        assert.ok(result.ok, result.ok ? "" : JSON.stringify(result.issues, null, 1));
+        assert.deepStrictEqual(result.site.masters.map((m) => m.hypervisor), ["par-1", "par-2", "par-3"]);
+        assert.strictEqual(result.site.cluster.endpoint.host, "10.61.0.5");
+    });
+
+    it("the stock-laptop overrides of the dev stack (virbr0, 192.168.122.0/24) resolve", () => {
+        const overrides = YAML.parse(block("bridge: virbr0")) as Record<string, unknown>;
+        const input = stackInput("dev");
+        input.site = { ...(input.site as object), ...overrides };
+        const result = resolveSite(input);
+        assert.ok(result.ok, result.ok ? "" : JSON.stringify(result.issues, null, 1));
+        assert.deepStrictEqual(result.site.workers[0].nics.map((n) => [n.bridge, n.address, n.gateway]), [["virbr0", "192.168.122.21", "192.168.122.1"]]);
+    });
+});
