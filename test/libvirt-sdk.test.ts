@@ -14,8 +14,8 @@ import * as ts from "typescript";
 import * as pulumi from "@pulumi/pulumi";
 import * as libvirt from "@pulumi/libvirt";
 
-/** The provider's schema, kept beside the SDK generated from it, so a fresh clone checks it too. */
-const SCHEMA_PATH = path.resolve(__dirname, "../sdks/libvirt/schema.json");
+/** The provider's schema, kept beside (not in: that folder is the generator's output) the SDK made from it, so a fresh clone checks it too. */
+const SCHEMA_PATH = path.resolve(__dirname, "../sdks/libvirt-0.5.4.schema.json");
 const SDK_DIR = path.resolve(__dirname, "../sdks/libvirt");
 const PLUGIN_VERSION = "0.5.4";
 
