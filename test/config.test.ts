@@ -310,6 +310,15 @@ describe("site configuration", () => {
             assert.deepStrictEqual(JSON.parse(run.stdout), { ok: "site1", masters: 3 });
         });
 
+        it("refuses kvm-k8s keys it does not read and a site holding a secret, as the CLI hands them over", () => {
+            const file = readStackFile("dev");
+            const run = runLoader({ "kvm-k8s:profile": file.profile, "kvm-k8s:site": file.site, "kvm-k8s:sshPrivateKey": TEST_PRIVATE_KEY, "kvm-k8s:workers": [] }, ["kvm-k8s:sshPrivateKey", "kvm-k8s:site"]);
+            assert.strictEqual(run.status, 3, run.stderr);
+            assert.match(run.stderr, /^ {2}- kvm-k8s:workers: unknown key, which the program would ignore; did you mean kvm-k8s:site\.workers\?/m);
+            assert.match(run.stderr, /^ {2}- kvm-k8s:site: holds a secret \(`pulumi config set --secret --path`\), but kvm-k8s:site is plain configuration/m);
+            assert.ok(!run.stderr.includes(PRIVATE_KEY_MARKER));
+        });
+
         it("rejects a key the stack file holds in plain text, printing the report and not the key", () => {
             const file = readStackFile("dev");
             const run = runLoader({ "kvm-k8s:profile": file.profile, "kvm-k8s:site": file.site, "kvm-k8s:sshPrivateKey": TEST_PRIVATE_KEY }, []);
