@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { parsePublicKey } from "./sshkeys";
+import { KUBE_VIP } from "./versions";
 import { closest } from "./suggest";
 
 /** A string schema whose refusals come from `problem` (undefined: fine), each with its own fix. */
@@ -244,17 +245,20 @@ function ntpServerProblem(server: string): string | undefined {
     return undefined;
 }
 
+/** The tag of the kube-vip image this program pins, for examples in messages. */
+const KUBE_VIP_TAG = KUBE_VIP.image.split(":").pop() as string;
+
 /** An image pinned to a version: a tag that is not `latest`, or a digest. */
 function pinnedImageProblem(image: string): string | undefined {
     const ref = /^([a-z0-9.-]+(:\d+)?\/)?[a-z0-9._/-]+(:([\w][\w.-]{0,127})|@sha256:[0-9a-f]{64})?$/.exec(image);
     if (ref === null) {
-        return `'${image}' is not an image reference; e.g. 'ghcr.io/kube-vip/kube-vip:v0.8.9'`;
+        return `'${image}' is not an image reference; e.g. '${KUBE_VIP.image}'`;
     }
     if (ref[3] === undefined && !image.includes("@sha256:")) {
-        return `'${image}' has no tag, so every node may run another kube-vip; pin a version, e.g. '${image}:v0.8.9'`;
+        return `'${image}' has no tag, so every node may run another kube-vip; pin a version, e.g. '${image}:${KUBE_VIP_TAG}'`;
     }
     if (ref[4] === "latest") {
-        return `'${image}' floats with each release; pin a version, e.g. '${image.replace(/:latest$/, ":v0.8.9")}'`;
+        return `'${image}' floats with each release; pin a version, e.g. '${image.replace(/:latest$/, `:${KUBE_VIP_TAG}`)}'`;
     }
     return undefined;
 }
@@ -323,8 +327,8 @@ export const clusterSchema = z.strictObject({
         kubeReserved: z.partialRecord(z.enum(["cpu", "memory", "ephemeral-storage", "pid"]), quantity),
         evictionHard: z.partialRecord(z.enum(["memory.available", "nodefs.available", "nodefs.inodesFree", "imagefs.available", "pid.available"]), quantity),
     }),
-    /** The kube-vip image of the static pod on every master, pinned (`:v0.8.9` or a digest). */
-    kubeVip: z.strictObject({ image: checked(pinnedImageProblem, "must be an image reference, e.g. 'ghcr.io/kube-vip/kube-vip:v0.8.9'") }),
+    /** The kube-vip image of the static pod on every master, pinned (a version tag or a digest). */
+    kubeVip: z.strictObject({ image: checked(pinnedImageProblem, `must be an image reference, e.g. '${KUBE_VIP.image}'`) }),
     calico: z.strictObject({
         /** tigera-operator.yaml: an http(s) URL the director fetches, or an absolute path of a file staged on the director. */
         operatorManifest: z.string().regex(/^(https?:\/\/|\/)\S+$/, { error: "must be an http(s) URL or an absolute path on the director, e.g. '/srv/kvm-k8s/tigera-operator-v3.29.1.yaml'" }),
