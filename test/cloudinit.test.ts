@@ -7,26 +7,10 @@ import * as YAML from "yaml";
 import { renderCloudInit, renderNetworkConfig, renderUserData } from "../components/vm";
 import { allNodes } from "../stacks";
 import { needTools, ROOT, stackSite } from "./fixtures";
+import { assertGolden } from "./golden";
 import { mockHostKey } from "./harness";
 
 const hostKeyOf = (hostname: string) => mockHostKey(`${hostname}-host-key`);
-
-const GOLDEN = path.join(ROOT, "test", "golden");
-
-/**
- * Compare with a committed golden file. `UPDATE_GOLDEN=1 npm test` rewrites them; review
- * the diff like any other change to what VMs boot with.
- */
-function assertGolden(name: string, actual: string): void {
-    const file = path.join(GOLDEN, name);
-    if (process.env.UPDATE_GOLDEN === "1") {
-        fs.mkdirSync(GOLDEN, { recursive: true });
-        fs.writeFileSync(file, actual);
-        return;
-    }
-    assert.ok(fs.existsSync(file), `missing golden file ${file}; run UPDATE_GOLDEN=1 npm test and review it`);
-    assert.strictEqual(actual, fs.readFileSync(file, "utf8"), `${name} differs from its golden file`);
-}
 
 /** cloud-init and netplan parse with PyYAML (YAML 1.1); read our documents the same way. */
 function pyYamlLoad(text: string): unknown {

@@ -8,18 +8,7 @@ import { kubeVipManifest } from "../components/control-plane/kube-vip";
 import { registryConfig } from "../components/director/registry";
 import { SiteConfig } from "../stacks";
 import { ROOT, stackInput, resolveOrThrow, stackSite } from "./fixtures";
-
-const GOLDEN = path.join(ROOT, "test", "golden");
-
-function assertGolden(name: string, actual: string): void {
-    const file = path.join(GOLDEN, name);
-    if (process.env.UPDATE_GOLDEN === "1") {
-        fs.writeFileSync(file, actual);
-        return;
-    }
-    assert.ok(fs.existsSync(file), `missing golden file ${file}; run UPDATE_GOLDEN=1 npm test and review it`);
-    assert.strictEqual(actual, fs.readFileSync(file, "utf8"), `${name} differs from its golden file`);
-}
+import { assertGolden } from "./golden";
 
 /** A fixed stand-in for the program's CA: joins pin its hash. No join credential is rendered. */
 const SECRETS: JoinSecrets = {
