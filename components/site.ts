@@ -7,8 +7,9 @@ import { Director } from "./director";
 import { Hypervisor } from "./hypervisor";
 import { SiteSecrets } from "./secrets";
 import { rebuildFingerprint } from "./vm";
-import { Workers } from "./workers";
+import { NodePoolArgs } from "./nodes";
 import { NodeInfo } from "./vm/group";
+import { Workers } from "./workers";
 
 /**
  * A whole site: its secrets, one Hypervisor per libvirt host, the director, the masters and
@@ -36,24 +37,17 @@ export class Site extends pulumi.ComponentResource {
             this.hypervisors[hv.name] = new Hypervisor(`${name}-${hv.name}`, { site: config, hypervisor: hv, imageNames }, { parent: this });
         }
 
-        const vmArgs = { hypervisors: this.hypervisors, access: config.access, domain: config.domain };
-        const privateKey = config.access.privateKey;
-        this.director = new Director(
-            `${name}-director`,
-            { ...vmArgs, node: config.director, site: config, secrets: this.secrets, privateKey },
-            { parent: this },
-        );
-        const nodeArgs = {
-            ...vmArgs,
+        this.director = new Director(`${name}-director`, { hypervisors: this.hypervisors, site: config, secrets: this.secrets }, { parent: this });
+        const pool: NodePoolArgs = {
+            hypervisors: this.hypervisors,
             site: config,
-            privateKey,
             director: { target: this.director.target, ready: this.director.ready },
             registry: pulumi
                 .all([this.secrets.registry.caCertPem, this.secrets.registry.password, this.secrets.opsKey.publicKey])
                 .apply(([caCertPem, password, opsPublicKey]) => ({ caCertPem, password, opsPublicKey })),
         };
-        this.controlPlane = new ControlPlane(`${name}-control-plane`, { ...nodeArgs, masters: config.masters }, { parent: this });
-        this.workers = new Workers(`${name}-workers`, { ...nodeArgs, workers: config.workers }, { parent: this });
+        this.controlPlane = new ControlPlane(`${name}-control-plane`, { ...pool, masters: config.masters }, { parent: this });
+        this.workers = new Workers(`${name}-workers`, { ...pool, workers: config.workers }, { parent: this });
         this.cluster = new Cluster(
             `${name}-cluster`,
             { site: config, secrets: this.secrets, director: this.director, masters: this.controlPlane.nodes, workers: this.workers.nodes },

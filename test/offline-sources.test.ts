@@ -13,12 +13,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { prepareDirectorEnv } from "../components/director";
-import { prepareNodeEnv } from "../components/node-prep";
+import { prepareNodeEnv } from "../components/nodes";
 import { kubeadmImages } from "../stacks";
 import { resolveOrThrow, ROOT, stackInput, stackSite } from "./fixtures";
 
 const LIB = "components/remote/scripts/lib.sh";
-const NODE = "components/node-prep/scripts/prepare-node.sh";
+const NODE = "components/nodes/scripts/prepare-node.sh";
 const DIRECTOR = "components/director/scripts/prepare-director.sh";
 
 const NODE_ENV = {

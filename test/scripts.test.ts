@@ -34,7 +34,7 @@ const LOADER = [
 
 const EXPECTED_SCRIPTS = [
     "components/director/scripts/prepare-director.sh",
-    "components/node-prep/scripts/prepare-node.sh",
+    "components/nodes/scripts/prepare-node.sh",
     "components/control-plane/scripts/init-control-plane.sh",
     "components/control-plane/scripts/join-control-plane.sh",
     "components/workers/scripts/join-worker.sh",
@@ -43,11 +43,11 @@ const EXPECTED_SCRIPTS = [
     "components/cluster/scripts/wait-nodes-ready.sh",
     "components/cluster/scripts/write-roster.sh",
     "components/cluster/scripts/remove-node.sh",
-    "components/cluster/scripts/join-node.sh",
+    "components/kubeadm/scripts/join-node.sh",
     "components/cluster/scripts/admit-node.sh",
-    "components/cluster/scripts/upgrade-node.sh",
-    "components/cluster/scripts/upgrade-cluster.sh",
-    "components/cluster/scripts/etcd-snapshot.sh",
+    "components/operations/scripts/upgrade-node.sh",
+    "components/operations/scripts/upgrade-cluster.sh",
+    "components/operations/scripts/etcd-snapshot.sh",
     "components/remote/scripts/wait-for-ssh.sh",
 ];
 
@@ -280,7 +280,7 @@ const NODE_ENV = {
     REGISTRY_HOST: "registry.site1.example",
     REGISTRY_PORT: "5000",
 };
-const PREPARE_NODE = "components/node-prep/scripts/prepare-node.sh";
+const PREPARE_NODE = "components/nodes/scripts/prepare-node.sh";
 
 function sleepMs(ms: number): void {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -475,19 +475,19 @@ describe("remote scripts", () => {
             "components/cluster/scripts/wait-nodes-ready.sh": { EXPECTED_NODES: "site1-master-1" },
             "components/cluster/scripts/write-roster.sh": { ROSTER: "site1-master-1" },
             "components/cluster/scripts/remove-node.sh": { NODE: "site1-worker-1", ROLE: "worker" },
-            "components/cluster/scripts/join-node.sh": {
+            "components/kubeadm/scripts/join-node.sh": {
                 NODE: "site1-master-2", ROLE: "master", ADDRESS: "10.10.0.12", MASTERS: nodes, OPS_USER: "kvmk8s",
                 NODE_SCRIPT: b64("echo node\n"), NODE_ENV: b64("export KVMK8S_FILES=''\n"),
             },
             "components/cluster/scripts/admit-node.sh": { NODE: "site1-worker-1", ADDRESS: "10.10.0.21" },
-            "components/cluster/scripts/upgrade-node.sh": {
+            "components/operations/scripts/upgrade-node.sh": {
                 TARGET_VERSION: "1.32.0", KUBERNETES_APT_REPO: "https://pkgs.k8s.io/core:/stable:/v1.32/deb/", MODE: "worker",
             },
-            "components/cluster/scripts/upgrade-cluster.sh": {
+            "components/operations/scripts/upgrade-cluster.sh": {
                 TARGET_VERSION: "1.32.0", KUBERNETES_APT_REPO: "https://pkgs.k8s.io/core:/stable:/v1.32/deb/", MASTERS: nodes,
                 OPS_USER: "kvmk8s", KVMK8S_FILES: files,
             },
-            "components/cluster/scripts/etcd-snapshot.sh": { SNAPSHOT_ID: "3", SITE: "site1", MASTERS: nodes, OPS_USER: "kvmk8s" },
+            "components/operations/scripts/etcd-snapshot.sh": { SNAPSHOT_ID: "3", SITE: "site1", MASTERS: nodes, OPS_USER: "kvmk8s" },
             "components/remote/scripts/wait-for-ssh.sh": { HOST: "127.0.0.1", NODE: "site1-worker-1", PORT: "22", TIMEOUT_SECONDS: "0" },
         };
         // bash's own messages (${NAME:?...}) name the file and line: the upload differs there.
@@ -1436,7 +1436,7 @@ esac
                 .join("\n") + "\n";
 
         describe("join-node.sh", () => {
-            const rel = "components/cluster/scripts/join-node.sh";
+            const rel = "components/kubeadm/scripts/join-node.sh";
             const NODE_SCRIPT = "# fake node step\necho node step\n";
             const env = (more: Record<string, string> = {}) => ({
                 NODE: "site1-worker-3", ROLE: "worker", ADDRESS: "10.10.0.23", MASTERS, OPS_USER,
@@ -1593,7 +1593,7 @@ esac
             assert.match(gate.stderr, /not Ready: site1-master-1/);
 
             // master-2's join, from the director, has the certificates uploaded by master-1, NotReady but serving.
-            const join = box.run("components/cluster/scripts/join-node.sh", {
+            const join = box.run("components/kubeadm/scripts/join-node.sh", {
                 NODE: "site1-master-2", ROLE: "master", ADDRESS: "10.10.0.12", MASTERS, OPS_USER,
                 NODE_SCRIPT: b64("# fake node step\n"), NODE_ENV: b64("export KVMK8S_FILES='x'\n"),
             }, extra());
@@ -1673,9 +1673,9 @@ exec /usr/bin/openssl "$@"
         });
 
         describe("upgrade-cluster.sh", () => {
-            const rel = "components/cluster/scripts/upgrade-cluster.sh";
+            const rel = "components/operations/scripts/upgrade-cluster.sh";
             // The director's copy of upgrade-node.sh, as the program installs it: lib.sh, then the script.
-            const NODE_SCRIPT = read(LIB) + read("components/cluster/scripts/upgrade-node.sh");
+            const NODE_SCRIPT = read(LIB) + read("components/operations/scripts/upgrade-node.sh");
             const env = (target: string, more: Record<string, string> = {}) => ({
                 TARGET_VERSION: target,
                 KUBERNETES_APT_REPO: `https://pkgs.k8s.io/core:/stable:/v${target.split(".").slice(0, 2).join(".")}/deb/`,
@@ -1824,7 +1824,7 @@ exec /usr/bin/openssl "$@"
         });
 
         describe("upgrade-node.sh", () => {
-            const rel = "components/cluster/scripts/upgrade-node.sh";
+            const rel = "components/operations/scripts/upgrade-node.sh";
             const manifest = (v: string) => `apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - command:\n    - kube-apiserver\n    image: registry.k8s.io/kube-apiserver:${v}\n`;
             const env = (mode: string) => ({ TARGET_VERSION: "1.32.0", KUBERNETES_APT_REPO: "https://pkgs.k8s.io/core:/stable:/v1.32/deb/", MODE: mode });
             beforeEach(() => box.tool("kubelet", `echo "Kubernetes $FAKE_KUBELET"\n`));
@@ -1866,7 +1866,7 @@ exec /usr/bin/openssl "$@"
         });
 
         describe("etcd-snapshot.sh", () => {
-            const rel = "components/cluster/scripts/etcd-snapshot.sh";
+            const rel = "components/operations/scripts/etcd-snapshot.sh";
             const env = (id: string) => ({ SNAPSHOT_ID: id, SITE: "site1", MASTERS, OPS_USER });
             const SNAPSHOT = Buffer.from([0x00, 0x01, 0xed, 0xda, 0x0c, 0xed, ...Buffer.from("etcd bbolt pages\n".repeat(50))]);
             const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");

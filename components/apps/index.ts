@@ -9,7 +9,7 @@ export { chartSource, releaseValues, rewriteImageRegistries } from "./render";
 const BUILT_IN_NAMESPACES = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
 
 export interface AppStackArgs {
-    site: SiteConfig;
+    site: Pick<SiteConfig, "name" | "cluster" | "apps">;
     /** The admin kubeconfig (a secret). */
     kubeconfig: pulumi.Input<string>;
     /** The readiness gate: applications go on only once every node is Ready. */

@@ -3,7 +3,7 @@
  * Pure, so the rules are tested without the engine.
  */
 import { ClusterConfig, ReleaseInput } from "../../stacks";
-import { MIRRORED_REGISTRIES } from "../node-prep";
+import { MIRRORED_REGISTRIES } from "../registry";
 
 export interface ChartSource {
     /** `name` with a repository, an `oci://` reference, or a local archive path. */

@@ -1,8 +1,13 @@
 /** Calico through the Tigera operator: the Installation that sets the pod IP pool. */
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { SiteConfig } from "../../stacks";
+import { filesPayload, loadScript, OnDirector, scriptCommand } from "../remote";
 
-export function calicoInstallation(site: SiteConfig): string {
+export const installCalicoScript = loadScript("components/cluster/scripts/install-calico.sh");
+
+export function calicoInstallation(site: Pick<SiteConfig, "networks" | "nodeNetwork" | "cluster">): string {
     const nodeNetwork = site.networks.find((n) => n.name === site.nodeNetwork);
     const installation = {
         apiVersion: "operator.tigera.io/v1",
@@ -27,4 +32,24 @@ export function calicoInstallation(site: SiteConfig): string {
     };
     const apiServer = { apiVersion: "operator.tigera.io/v1", kind: "APIServer", metadata: { name: "default" }, spec: {} };
     return [installation, apiServer].map((d) => YAML.stringify(d, { lineWidth: 0 })).join("---\n");
+}
+
+/**
+ * The CNI, applied from the director right after init, as upstream does it: no node is Ready
+ * before a CNI config exists, so with the CNI first every node turns Ready as it joins, and
+ * a later master's join finds a Ready control plane.
+ */
+export function installCalico(name: string, on: OnDirector, site: Pick<SiteConfig, "networks" | "nodeNetwork" | "cluster">, after: pulumi.Resource[]): command.remote.Command {
+    return scriptCommand(
+        name,
+        {
+            connection: on.director,
+            script: installCalicoScript,
+            env: {
+                CALICO_OPERATOR_MANIFEST: site.cluster.calico.operatorManifest,
+                KVMK8S_FILES: filesPayload([{ path: "/etc/kvm-k8s/calico-installation.yaml", mode: "0644", content: calicoInstallation(site) }]),
+            },
+        },
+        { parent: on.parent, dependsOn: after },
+    );
 }

@@ -1,12 +1,24 @@
+/**
+ * The control plane: the masters' VMs (this component), kubeadm init on the first
+ * (init.ts), the others joining one at a time (join.ts), and kube-vip holding the API's VIP
+ * (kube-vip.ts). The order they run in is the cluster's (components/cluster).
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { NodeSpec } from "../../stacks";
-import { createPreparedNodes, NodeGroupArgs, NodeInfo, nodeInfo, PreparedNode } from "../vm/group";
+import { createPreparedNodes, NodePoolArgs, PreparedNode } from "../nodes";
+import { NodeInfo, nodeInfo } from "../vm/group";
 
-export interface ControlPlaneArgs extends NodeGroupArgs {
+export { initControlPlane, initScript } from "./init";
+export type { ClusterPki } from "./init";
+export { joinMasters, joinMasterScript } from "./join";
+export { initFiles, masterFiles } from "./files";
+export { kubeVipManifest } from "./kube-vip";
+
+export interface ControlPlaneArgs extends NodePoolArgs {
     masters: NodeSpec[];
 }
 
-/** The masters: one prepared VM each; kubeadm init and joins are the Cluster's (components/cluster). */
+/** The masters: one prepared VM each. */
 export class ControlPlane extends pulumi.ComponentResource {
     public readonly nodes: PreparedNode[];
     public readonly masters: NodeInfo[];

@@ -1,11 +1,12 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { kubeadmImages, NodeSpec, SiteConfig } from "../../stacks";
+import { kubeadmImages, SiteConfig } from "../../stacks";
+import { Hypervisor } from "../hypervisor";
+import { REGISTRY_CA_PATH, REGISTRY_DIR, registryConfig } from "../registry";
 import { Connection, filesPayload, loadScript, scriptCommand, sshConnection, SshTarget } from "../remote";
 import { SiteSecrets } from "../secrets";
 import { VirtualMachine } from "../vm";
-import { createVms, NodeInfo, nodeInfo, VmGroupArgs } from "../vm/group";
-import { REGISTRY_CA_PATH, REGISTRY_DIR, registryConfig } from "./registry";
+import { createVms, NodeInfo, nodeInfo } from "../vm/group";
 
 /** The director's operations key (see SiteSecrets.opsKey). */
 export const OPS_KEY_PATH = "/root/.ssh/kvm-k8s-ops";
@@ -13,15 +14,18 @@ export const OPS_KEY_PATH = "/root/.ssh/kvm-k8s-ops";
 export const prepareDirectorScript = loadScript("components/director/scripts/prepare-director.sh", { installsLibrary: true });
 export const installKubeconfigScript = loadScript("components/director/scripts/install-kubeconfig.sh");
 
-export interface DirectorArgs extends VmGroupArgs {
-    node: NodeSpec;
-    site: SiteConfig;
-    secrets: SiteSecrets;
-    privateKey: pulumi.Input<string>;
+/** What the director reads from the site. */
+export type DirectorSite = Pick<SiteConfig, "access" | "domain" | "cluster" | "director">;
+
+export interface DirectorArgs {
+    /** Hypervisors by name; the director runs on its own. */
+    hypervisors: Record<string, Hypervisor>;
+    site: DirectorSite;
+    secrets: Pick<SiteSecrets, "registry" | "opsKey">;
 }
 
 /** The environment prepare-director.sh runs with (see its header); secrets stay Outputs. */
-export function prepareDirectorEnv(site: SiteConfig, secrets: Pick<SiteSecrets, "registry" | "opsKey">): pulumi.Output<Record<string, string>> {
+export function prepareDirectorEnv(site: Pick<SiteConfig, "cluster" | "director">, secrets: Pick<SiteSecrets, "registry" | "opsKey">): pulumi.Output<Record<string, string>> {
     const { cluster } = site;
     const { registry } = secrets;
     return pulumi.all([registry.caCertPem, registry.certPem, registry.keyPem, registry.password, secrets.opsKey.privateKey]).apply(([ca, cert, key, password, opsKey]): Record<string, string> => ({
@@ -66,16 +70,17 @@ export class Director extends pulumi.ComponentResource {
 
     constructor(name: string, args: DirectorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("kvmk8s:cluster:Director", name, {}, opts);
-        [this.vm] = createVms(this, [args.node], args);
-        this.info = nodeInfo(args.node);
-        this.target = { host: args.node.address, user: args.access.user, privateKey: args.privateKey, hostKey: this.vm.hostPublicKey };
+        const { site } = args;
+        [this.vm] = createVms(this, [site.director], { hypervisors: args.hypervisors, access: site.access, domain: site.domain });
+        this.info = nodeInfo(site.director);
+        this.target = { host: site.director.address, user: site.access.user, privateKey: site.access.privateKey, hostKey: this.vm.hostPublicKey };
         this.connection = sshConnection(this.target);
         this.ready = scriptCommand(
-            `${args.node.hostname}-prepare`,
+            `${site.director.hostname}-prepare`,
             {
                 connection: this.connection,
                 script: prepareDirectorScript,
-                env: prepareDirectorEnv(args.site, args.secrets),
+                env: prepareDirectorEnv(site, args.secrets),
                 triggers: [this.vm.domain.id],
             },
             { parent: this, dependsOn: [this.vm] },
@@ -84,7 +89,7 @@ export class Director extends pulumi.ComponentResource {
     }
 
     /** Install the admin kubeconfig for kubectl and helm on the director. */
-    public installKubeconfig(kubeconfig: pulumi.Output<string>, site: SiteConfig, opts: pulumi.CustomResourceOptions): command.remote.Command {
+    public installKubeconfig(kubeconfig: pulumi.Output<string>, site: Pick<SiteConfig, "access" | "cluster" | "director">, opts: pulumi.CustomResourceOptions): command.remote.Command {
         return scriptCommand(
             `${site.director.hostname}-kubeconfig`,
             {

@@ -120,6 +120,12 @@ export function runEmbeddedAsRoot(input: string): string {
 
 export type Connection = command.types.input.remote.ConnectionArgs;
 
+/** Where a site's director-side steps run: on the director, as children of `parent` (the cluster). */
+export interface OnDirector {
+    parent: pulumi.Resource;
+    director: Connection;
+}
+
 export interface ScriptCommandArgs {
     connection: pulumi.Input<Connection>;
     script: Script;

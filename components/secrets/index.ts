@@ -11,7 +11,7 @@ export const ADMIN_EARLY_RENEWAL_HOURS = 60 * 24;
 /**
  * The site's generated secrets and PKI, made once and kept (encrypted) in state:
  * - the cluster CA: kubeadm uses it instead of making its own, so joins can pin its hash;
- * (no join credential: each join mints its own on the director, components/cluster/scripts/join-node.sh);
+ * (no join credential: each join mints its own on the director, components/kubeadm/scripts/join-node.sh);
  * - the registry CA, the registry's certificate and its password.
  * Every value leaves this component as a Pulumi secret.
  */
@@ -40,7 +40,7 @@ export class SiteSecrets extends pulumi.ComponentResource {
         password: pulumi.Output<string>;
     };
 
-    constructor(name: string, site: SiteConfig, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, site: Pick<SiteConfig, "name" | "cluster" | "director">, opts?: pulumi.ComponentResourceOptions) {
         super("kvmk8s:cluster:Secrets", name, {}, opts);
         const child = { parent: this };
 
@@ -83,6 +83,17 @@ export class SiteSecrets extends pulumi.ComponentResource {
         );
         this.admin = { certPem: adminCert.certPem, keyPem: pulumi.secret(adminKey.privateKeyPem) };
 
+        const opsKey = new tls.PrivateKey(`${name}-ops-key`, { algorithm: "ED25519" }, child);
+        this.opsKey = { privateKey: pulumi.secret(opsKey.privateKeyOpenssh), publicKey: opsKey.publicKeyOpenssh.apply((k) => k.trim()) };
+
+        this.registry = this.registryPki(name, site);
+
+        this.registerOutputs({});
+    }
+
+    /** The registry's CA, its serving certificate (its name, the director's, its address) and its password. */
+    private registryPki(name: string, site: Pick<SiteConfig, "name" | "cluster" | "director">): SiteSecrets["registry"] {
+        const child = { parent: this };
         const registryCaKey = new tls.PrivateKey(`${name}-registry-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
         const registryCa = new tls.SelfSignedCert(
             `${name}-registry-ca`,
@@ -118,17 +129,12 @@ export class SiteSecrets extends pulumi.ComponentResource {
             },
             child,
         );
-        const opsKey = new tls.PrivateKey(`${name}-ops-key`, { algorithm: "ED25519" }, child);
-        this.opsKey = { privateKey: pulumi.secret(opsKey.privateKeyOpenssh), publicKey: opsKey.publicKeyOpenssh.apply((k) => k.trim()) };
-
         const password = new random.RandomPassword(`${name}-registry-password`, { length: 32, special: false }, child);
-        this.registry = {
+        return {
             caCertPem: registryCa.certPem,
             certPem: registryCert.certPem,
             keyPem: pulumi.secret(registryKey.privateKeyPem),
             password: pulumi.secret(password.result),
         };
-
-        this.registerOutputs({});
     }
 }

@@ -1,9 +1,6 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { NodeSpec, SiteConfig } from "../../stacks";
+import { NodeSpec } from "../../stacks";
 import { Hypervisor } from "../hypervisor";
-import { DirectorAccess, prepareNode } from "../node-prep";
-import { Connection, NODE_SSH_WAIT_SECONDS, scriptCommand, sshConnection, SshTarget, waitForSshScript } from "../remote";
 import { VirtualMachine, WriteFile } from "./index";
 
 /** What every group of VMs needs from the site. */
@@ -47,49 +44,4 @@ export function createVms(parent: pulumi.Resource, nodes: NodeSpec[], args: VmGr
                 { parent },
             ),
     );
-}
-
-/** What node groups (masters, workers) need beyond their VMs: the way in, and what to wait for. */
-export interface NodeGroupArgs extends VmGroupArgs {
-    site: SiteConfig;
-    privateKey: pulumi.Input<string>;
-    /** The jump host, and its readiness (tools, registry) that node preparation needs. */
-    director: { target: SshTarget; ready: pulumi.Resource };
-    registry: pulumi.Input<DirectorAccess>;
-}
-
-/** A prepared node: its VM, how to reach it, and its preparation command. */
-export interface PreparedNode {
-    vm: VirtualMachine;
-    connection: Connection;
-    prepared: command.remote.Command;
-}
-
-/** VMs for `nodes` under `parent`, each prepared (in parallel) once the director is ready. */
-export function createPreparedNodes(parent: pulumi.Resource, nodes: NodeSpec[], args: NodeGroupArgs): PreparedNode[] {
-    const onDirector = sshConnection(args.director.target);
-    return createVms(parent, nodes, args).map((vm) => {
-        const connection = sshConnection(
-            { host: vm.node.address, user: args.access.user, privateKey: args.privateKey, hostKey: vm.hostPublicKey },
-            args.director.target,
-        );
-        // The first dial through the director happens only once the node's sshd answers:
-        // a bounded wait with progress on the director, again whenever the VM is rebuilt.
-        const sshUp = scriptCommand(
-            `${vm.node.hostname}-ssh`,
-            {
-                connection: onDirector,
-                script: waitForSshScript,
-                env: { HOST: vm.node.address, NODE: vm.node.hostname, TIMEOUT_SECONDS: String(NODE_SSH_WAIT_SECONDS) },
-                triggers: [vm.domain.id],
-            },
-            { parent, dependsOn: [vm, args.director.ready] },
-        );
-        // The director is the jump host and serves the registry whose CA nodes trust.
-        const prepared = prepareNode(
-            { site: args.site, vm, connection, registry: args.registry },
-            { parent, dependsOn: [vm, args.director.ready, sshUp] },
-        );
-        return { vm, connection, prepared };
-    });
 }

@@ -1,12 +1,20 @@
+/**
+ * The workers, where application pods run: their VMs (this component) and how each joins
+ * (join.ts, which runs scripts/join-worker.sh on the node through kubeadm/step.ts). When
+ * they join is the cluster's (components/cluster).
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { NodeSpec } from "../../stacks";
-import { createPreparedNodes, NodeGroupArgs, NodeInfo, nodeInfo, PreparedNode } from "../vm/group";
+import { createPreparedNodes, NodePoolArgs, PreparedNode } from "../nodes";
+import { NodeInfo, nodeInfo } from "../vm/group";
 
-export interface WorkersArgs extends NodeGroupArgs {
+export { joinWorkers, joinWorkerScript } from "./join";
+
+export interface WorkersArgs extends NodePoolArgs {
     workers: NodeSpec[];
 }
 
-/** The worker VMs, where application pods run: one prepared VM each. */
+/** The worker VMs: one prepared VM each. */
 export class Workers extends pulumi.ComponentResource {
     public readonly nodes: PreparedNode[];
     public readonly workers: NodeInfo[];

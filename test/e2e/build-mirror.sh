@@ -45,7 +45,7 @@ packages_of() { # SCRIPT
     sed -n 's/^[[:space:]]*apt_install_missing[[:space:]]\+//p' "$1" |
         tr ' ' '\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' | sort -u | tr '\n' ' '
 }
-NODE_SCRIPT=$ROOT/components/node-prep/scripts/prepare-node.sh
+NODE_SCRIPT=$ROOT/components/nodes/scripts/prepare-node.sh
 DIRECTOR_SCRIPT=$ROOT/components/director/scripts/prepare-director.sh
 read -r -a NODE_PACKAGES <<<"$(packages_of "$NODE_SCRIPT")"
 read -r -a DIRECTOR_PACKAGES <<<"$(packages_of "$DIRECTOR_SCRIPT")"

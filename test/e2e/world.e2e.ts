@@ -20,7 +20,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { renderCloudInit } from "../../components/vm";
-import { prepareNodeEnv, prepareNodeScript } from "../../components/node-prep";
+import { prepareNodeEnv, prepareNodeScript } from "../../components/nodes";
 import { envPrelude, RUN_STDIN_AS_ROOT } from "../../components/remote";
 import { NodeSpec, SiteConfig } from "../../stacks/types";
 import { cpuMode } from "../../components/vm";

@@ -35,7 +35,7 @@ import * as os from "os";
 import * as path from "path";
 import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from "child_process";
 import { renderCloudInit } from "../../components/vm";
-import { prepareNodeEnv, prepareNodeScript } from "../../components/node-prep";
+import { prepareNodeEnv, prepareNodeScript } from "../../components/nodes";
 import { envPrelude, LIBRARY_PATH, RUN_STDIN_AS_ROOT } from "../../components/remote";
 import { NodeSpec, SiteConfig } from "../../stacks/types";
 import { ROOT, stackSite } from "../fixtures";

@@ -6,17 +6,17 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeSpec, SiteConfig } from "../../stacks";
-import { REGISTRY_CA_PATH } from "../director/registry";
+import { MIRRORED_REGISTRIES, REGISTRY_CA_PATH } from "../registry";
 import { Connection, filesPayload, loadScript, scriptCommand } from "../remote";
 import { VirtualMachine } from "../vm";
 
-export const prepareNodeScript = loadScript("components/node-prep/scripts/prepare-node.sh", { installsLibrary: true });
+export const prepareNodeScript = loadScript("components/nodes/scripts/prepare-node.sh", { installsLibrary: true });
 
-/** Upstream registries nodes pull through the director on air-gapped sites. */
-export const MIRRORED_REGISTRIES = ["docker.io", "registry.k8s.io", "quay.io", "ghcr.io"];
+/** What preparing a node reads from the site. */
+export type NodeSite = Pick<SiteConfig, "access" | "domain" | "cluster" | "director" | "masters" | "workers">;
 
 /** /etc/hosts lines: the registry name on the director, and every VM by name, without DNS. */
-export function hostsEntries(site: SiteConfig): string {
+export function hostsEntries(site: Pick<SiteConfig, "cluster" | "director" | "masters" | "workers">): string {
     const lines = [`${site.director.address} ${site.cluster.registry.host}`];
     for (const node of [site.director, ...site.masters, ...site.workers]) {
         lines.push(`${node.address} ${node.fqdn} ${node.hostname}`);
@@ -32,7 +32,7 @@ export interface DirectorAccess {
 }
 
 /** The environment prepare-node.sh runs with (see its header). */
-export function prepareNodeEnv(site: SiteConfig, node: NodeSpec, registry: DirectorAccess): Record<string, string> {
+export function prepareNodeEnv(site: NodeSite, node: NodeSpec, registry: DirectorAccess): Record<string, string> {
     const { cluster } = site;
     return {
         NODE_NAME: node.hostname,
@@ -63,7 +63,7 @@ export function prepareNodeEnv(site: SiteConfig, node: NodeSpec, registry: Direc
 }
 
 export interface PrepareNodeArgs {
-    site: SiteConfig;
+    site: NodeSite;
     vm: VirtualMachine;
     connection: pulumi.Input<Connection>;
     registry: pulumi.Input<DirectorAccess>;

@@ -6,6 +6,9 @@ import { createHash, X509Certificate } from "crypto";
 import * as YAML from "yaml";
 import { ClusterConfig, NodeSpec, SiteConfig } from "../../stacks";
 
+/** What kubeadm's documents read from the site. */
+export type KubeadmSite = Pick<SiteConfig, "name" | "cluster" | "masters">;
+
 /**
  * kubeadm's config API for the supported minors (1.35 to 1.37, stacks/versions.ts): v1beta4.
  * kubeadm 1.37 removed v1beta3 and added `v1`, but v1beta4 stays its preferred version
@@ -28,7 +31,7 @@ export interface JoinSecrets {
 
 /**
  * Placeholders in the JoinConfiguration on disk: the join credentials exist only for one
- * join, minted on the director (components/cluster/scripts/join-node.sh), streamed to the
+ * join, minted on the director (components/kubeadm/scripts/join-node.sh), streamed to the
  * node and substituted into a temporary copy (lib.sh `join_config`). Neither Pulumi state
  * nor the node's files hold a credential that can join a node.
  */
@@ -78,7 +81,7 @@ function initBootstrapToken(): Record<string, unknown> {
     };
 }
 
-export function clusterConfiguration(site: SiteConfig): Record<string, unknown> {
+export function clusterConfiguration(site: KubeadmSite): Record<string, unknown> {
     const { cluster } = site;
     const sans = [...new Set([cluster.endpoint.host, ...site.masters.flatMap((m) => [m.address, m.hostname, m.fqdn]), ...cluster.certSANs])];
     const doc: Record<string, unknown> = {
@@ -141,7 +144,7 @@ export function kubeletConfiguration(cluster: Pick<ClusterConfig, "kubelet">): R
 const serialize = (docs: Record<string, unknown>[]): string => docs.map((d) => YAML.stringify(d, { lineWidth: 0 })).join("---\n");
 
 /** InitConfiguration + ClusterConfiguration + KubeletConfiguration for the first master. */
-export function kubeadmInitConfig(site: SiteConfig): string {
+export function kubeadmInitConfig(site: KubeadmSite): string {
     const node = site.masters[0];
     const init = {
         apiVersion: kubeadmApiVersion(site.cluster.minor),
@@ -156,7 +159,7 @@ export function kubeadmInitConfig(site: SiteConfig): string {
 }
 
 /** JoinConfiguration for `node`: a control-plane join for masters, a plain one for workers. */
-export function kubeadmJoinConfig(site: SiteConfig, node: NodeSpec, secrets: JoinSecrets): string {
+export function kubeadmJoinConfig(site: KubeadmSite, node: NodeSpec, secrets: JoinSecrets): string {
     const join: Record<string, unknown> = {
         apiVersion: kubeadmApiVersion(site.cluster.minor),
         kind: "JoinConfiguration",
