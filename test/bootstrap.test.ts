@@ -405,8 +405,8 @@ describe("bootstrap graph (pulumi mocks)", () => {
         assert.strictEqual(env.MIRRORED_REGISTRIES, "docker.io registry.k8s.io quay.io ghcr.io");
         // reservations and eviction are in the KubeletConfiguration, not deprecated flags
         assert.strictEqual(env.KUBELET_EXTRA_ARGS, "");
-        assert.ok(env.HOSTS_ENTRIES.split("\n").includes("10.10.0.10 registry.site1.kvm-k8s.internal"));
-        assert.ok(env.HOSTS_ENTRIES.split("\n").includes("10.10.0.22 site1-worker-2.site1.kvm-k8s.internal site1-worker-2"));
+        assert.ok(String(env.HOSTS_ENTRIES).split("\n").includes("10.10.0.10 registry.site1.kvm-k8s.internal"));
+        assert.ok(String(env.HOSTS_ENTRIES).split("\n").includes("10.10.0.22 site1-worker-2.site1.kvm-k8s.internal site1-worker-2"));
         assert.strictEqual(env.KVMK8S_FILES, filesPayload([{ path: "/usr/local/share/ca-certificates/kvm-k8s-registry-ca.crt", mode: "0644", content: "CA-PEM" }]));
         assert.deepStrictEqual([env.REGISTRY_USER, env.REGISTRY_PASSWORD], ["kvmk8s", "pw"]);
         assert.strictEqual(prepareNodeEnv(stackSite("dev"), stackSite("dev").workers[0], { caCertPem: "x", password: "y", opsPublicKey: "z" }).MIRRORED_REGISTRIES, "");

@@ -20,6 +20,7 @@ import * as path from "path";
 import { calicoInstallation } from "../components/cluster/calico";
 import { filesPayload } from "../components/remote";
 import { stackSite } from "./fixtures";
+import { envEntries, headerOf } from "./script-headers";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -75,43 +76,6 @@ function findScripts(): string[] {
 }
 
 const read = (rel: string): string => fs.readFileSync(path.join(ROOT, rel), "utf8");
-
-/** The header: the comment lines right after the shebang. */
-function headerOf(text: string): string[] {
-    const lines = text.split("\n");
-    const header: string[] = [];
-    for (const line of lines.slice(1)) {
-        if (!line.startsWith("#")) break;
-        header.push(line);
-    }
-    return header;
-}
-
-interface EnvEntry {
-    name: string;
-    text: string;
-}
-
-/**
- * The "# Environment:" list: "#   NAME  required|optional  meaning (e.g. ...)", continuation lines
- * indented deeper; or the list under another heading.
- */
-function envEntries(header: string[], heading = /^# Environment/): EnvEntry[] {
-    const start = header.findIndex((l) => heading.test(l));
-    if (start < 0) return [];
-    const entries: EnvEntry[] = [];
-    for (const line of header.slice(start + 1)) {
-        const entry = /^# {3}([A-Z][A-Z0-9_]*)\s+(.*)$/.exec(line);
-        if (entry) {
-            entries.push({ name: entry[1], text: entry[2] });
-        } else if (/^# {4,}\S/.test(line) && entries.length > 0) {
-            entries[entries.length - 1].text += " " + line.replace(/^#\s+/, "");
-        } else {
-            break;
-        }
-    }
-    return entries;
-}
 
 interface VarUse {
     refs: Set<string>;

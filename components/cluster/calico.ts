@@ -5,7 +5,11 @@ import * as YAML from "yaml";
 import { SiteConfig } from "../../stacks";
 import { filesPayload, loadScript, OnDirector, scriptCommand } from "../remote";
 
-export const installCalicoScript = loadScript("components/cluster/scripts/install-calico.sh");
+export const installCalicoScript = loadScript("components/cluster/scripts/install-calico.sh", {
+    CALICO_OPERATOR_MANIFEST: "required",
+    KVMK8S_FILES: "required",
+    KUBECONFIG: "optional",
+});
 
 export function calicoInstallation(site: Pick<SiteConfig, "networks" | "nodeNetwork" | "cluster">): string {
     const nodeNetwork = site.networks.find((n) => n.name === site.nodeNetwork);

@@ -8,9 +8,21 @@ import * as pulumi from "@pulumi/pulumi";
 import { PreparedNode } from "../nodes";
 import { lifecycleCommand, loadScript, OnDirector, scriptCommand } from "../remote";
 
-export const rosterScript = loadScript("components/cluster/scripts/write-roster.sh");
-export const admitNodeScript = loadScript("components/cluster/scripts/admit-node.sh");
-export const removeNodeScript = loadScript("components/cluster/scripts/remove-node.sh");
+export const rosterScript = loadScript("components/cluster/scripts/write-roster.sh", {
+    ROSTER: "required",
+    KNOWN_HOSTS: "optional",
+});
+export const admitNodeScript = loadScript("components/cluster/scripts/admit-node.sh", {
+    NODE: "required",
+    ADDRESS: "required",
+});
+export const removeNodeScript = loadScript("components/cluster/scripts/remove-node.sh", {
+    NODE: "required",
+    ROLE: "required",
+    DRAIN_TIMEOUT_SECONDS: "optional",
+    WAIT_TIMEOUT_SECONDS: "optional",
+    KUBECONFIG: "optional",
+});
 
 /**
  * The nodes the site expects now, and their host keys for the director's ops logins. Node

@@ -4,7 +4,12 @@ import { nodeList } from "../kubeadm";
 import { PreparedNode } from "../nodes";
 import { loadScript, OnDirector, scriptCommand } from "../remote";
 
-export const waitReadyScript = loadScript("components/cluster/scripts/wait-nodes-ready.sh");
+export const waitReadyScript = loadScript("components/cluster/scripts/wait-nodes-ready.sh", {
+    EXPECTED_NODES: "required",
+    NODE_ADDRESSES: "optional",
+    TIMEOUT_SECONDS: "optional",
+    KUBECONFIG: "optional",
+});
 
 /**
  * The readiness gate: every expected node Ready (what applications wait for), each

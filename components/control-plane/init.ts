@@ -5,7 +5,12 @@ import { PreparedNode } from "../nodes";
 import { filesPayload, loadScript } from "../remote";
 import { initFiles } from "./files";
 
-export const initScript = loadScript("components/control-plane/scripts/init-control-plane.sh");
+export const initScript = loadScript("components/control-plane/scripts/init-control-plane.sh", {
+    CONTROL_PLANE_ENDPOINT: "required",
+    KVMK8S_FILES: "required",
+    JOIN_TOKEN: "optional",
+    CERTIFICATE_KEY: "optional",
+});
 
 /** The cluster CA, as kubeadm init takes it: the certificate joins pin, and its key. */
 export type ClusterPki = pulumi.Output<JoinSecrets & { caKeyPem: string }>;

@@ -6,7 +6,11 @@ import { filesPayload, loadScript } from "../remote";
 import { masterFiles } from "./files";
 import { ClusterPki } from "./init";
 
-export const joinMasterScript = loadScript("components/control-plane/scripts/join-control-plane.sh");
+export const joinMasterScript = loadScript("components/control-plane/scripts/join-control-plane.sh", {
+    KVMK8S_FILES: "required",
+    JOIN_TOKEN: "optional",
+    CERTIFICATE_KEY: "optional",
+});
 
 /**
  * The other masters join after `after` (the CNI: they find a Ready control plane), one at a

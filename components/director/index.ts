@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { kubeadmImages, SiteConfig } from "../../stacks";
 import { Hypervisor } from "../hypervisor";
 import { REGISTRY_CA_PATH, REGISTRY_DIR, registryConfig } from "../registry";
-import { Connection, filesPayload, loadScript, scriptCommand, sshConnection, SshTarget } from "../remote";
+import { Connection, filesPayload, loadScript, scriptCommand, ScriptEnv, sshConnection, SshTarget } from "../remote";
 import { SiteSecrets } from "../secrets";
 import { VirtualMachine } from "../vm";
 import { createVms, NodeInfo, nodeInfo } from "../vm/group";
@@ -11,8 +11,28 @@ import { createVms, NodeInfo, nodeInfo } from "../vm/group";
 /** The director's operations key (see SiteSecrets.opsKey). */
 export const OPS_KEY_PATH = "/root/.ssh/kvm-k8s-ops";
 
-export const prepareDirectorScript = loadScript("components/director/scripts/prepare-director.sh", { installsLibrary: true });
-export const installKubeconfigScript = loadScript("components/director/scripts/install-kubeconfig.sh");
+export const prepareDirectorScript = loadScript("components/director/scripts/prepare-director.sh", {
+    KUBERNETES_VERSION: "required",
+    KUBERNETES_APT_REPO: "required",
+    DEBIAN_MIRROR: "optional",
+    DEBIAN_SECURITY_MIRROR: "optional",
+    HELM_URL: "required",
+    HELM_VERSION: "required",
+    REGISTRY_HOST: "required",
+    REGISTRY_PORT: "required",
+    REGISTRY_USER: "required",
+    REGISTRY_PASSWORD: "required",
+    DIRECTOR_ADDRESS: "required",
+    MIRROR_IMAGES: "optional",
+    MIRROR_FROM: "optional",
+    KUBEADM_IMAGES: "optional",
+    KVMK8S_FILES: "optional",
+}, { installsLibrary: true });
+export const installKubeconfigScript = loadScript("components/director/scripts/install-kubeconfig.sh", {
+    KVMK8S_FILES: "required",
+    KUBE_USER: "required",
+    CONTROL_PLANE_ENDPOINT: "required",
+});
 
 /** What the director reads from the site. */
 export type DirectorSite = Pick<SiteConfig, "access" | "domain" | "cluster" | "director">;
@@ -25,10 +45,10 @@ export interface DirectorArgs {
 }
 
 /** The environment prepare-director.sh runs with (see its header); secrets stay Outputs. */
-export function prepareDirectorEnv(site: Pick<SiteConfig, "cluster" | "director">, secrets: Pick<SiteSecrets, "registry" | "opsKey">): pulumi.Output<Record<string, string>> {
+export function prepareDirectorEnv(site: Pick<SiteConfig, "cluster" | "director">, secrets: Pick<SiteSecrets, "registry" | "opsKey">): pulumi.Output<ScriptEnv<typeof prepareDirectorScript.env>> {
     const { cluster } = site;
     const { registry } = secrets;
-    return pulumi.all([registry.caCertPem, registry.certPem, registry.keyPem, registry.password, secrets.opsKey.privateKey]).apply(([ca, cert, key, password, opsKey]): Record<string, string> => ({
+    return pulumi.all([registry.caCertPem, registry.certPem, registry.keyPem, registry.password, secrets.opsKey.privateKey]).apply(([ca, cert, key, password, opsKey]): ScriptEnv<typeof prepareDirectorScript.env> => ({
         KUBERNETES_VERSION: cluster.kubernetesVersion,
         KUBERNETES_APT_REPO: cluster.aptRepository,
         DEBIAN_MIRROR: cluster.debianMirror?.url ?? "",

@@ -8,10 +8,18 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeSpec } from "../../stacks";
 import { PreparedNode } from "../nodes";
-import { envPrelude, loadScript, ManagedFile, OnDirector, Script, scriptCommand } from "../remote";
+import { checkedEnv, EnvSpec, envPrelude, loadScript, ManagedFile, OnDirector, Script, scriptCommand, ScriptEnv } from "../remote";
 import { JoinSecrets, kubeadmJoinConfig, KubeadmSite } from "./config";
 
-export const joinNodeScript = loadScript("components/kubeadm/scripts/join-node.sh");
+export const joinNodeScript = loadScript("components/kubeadm/scripts/join-node.sh", {
+    NODE: "required",
+    ROLE: "required",
+    ADDRESS: "required",
+    MASTERS: "required",
+    OPS_USER: "required",
+    NODE_SCRIPT: "required",
+    NODE_ENV: "required",
+});
 
 /** `name=address` of each node, in order: how director scripts reach nodes with the ops key. */
 export const nodeList = (nodes: NodeSpec[]): string => nodes.map((n) => `${n.hostname}=${n.address}`).join(" ");
@@ -37,12 +45,12 @@ export function joinConfigFile(site: KubeadmSite, node: NodeSpec, secrets: JoinS
  * script's hash is in the triggers, so an edited script re-runs. The Command is
  * `<hostname>-<step>`.
  */
-export function kubeadmStep(
+export function kubeadmStep<S extends EnvSpec>(
     steps: KubeadmSteps,
     step: "init" | "join",
     node: PreparedNode,
-    nodeScript: Script,
-    nodeEnv: pulumi.Input<Record<string, string>>,
+    nodeScript: Script<S>,
+    nodeEnv: pulumi.Input<ScriptEnv<S>>,
     after: pulumi.Resource[],
 ): command.remote.Command {
     const spec = node.vm.node;
@@ -59,7 +67,7 @@ export function kubeadmStep(
                 ...steps.opsEnv,
                 // the node loads the library its preparation installed
                 NODE_SCRIPT: Buffer.from(nodeScript.content).toString("base64"),
-                NODE_ENV: Buffer.from(envPrelude(env)).toString("base64"),
+                NODE_ENV: Buffer.from(envPrelude(checkedEnv(nodeScript, env as ScriptEnv<S>))).toString("base64"),
             })),
             triggers: [nodeScript.hash, node.vm.domain.id],
         },

@@ -7,10 +7,31 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeSpec, SiteConfig } from "../../stacks";
 import { MIRRORED_REGISTRIES, REGISTRY_CA_PATH } from "../registry";
-import { Connection, filesPayload, loadScript, scriptCommand } from "../remote";
+import { Connection, filesPayload, loadScript, scriptCommand, ScriptEnv } from "../remote";
 import { VirtualMachine } from "../vm";
 
-export const prepareNodeScript = loadScript("components/nodes/scripts/prepare-node.sh", { installsLibrary: true });
+export const prepareNodeScript = loadScript("components/nodes/scripts/prepare-node.sh", {
+    NODE_NAME: "required",
+    NTP_SERVERS: "required",
+    KUBERNETES_VERSION: "required",
+    KUBERNETES_APT_REPO: "required",
+    DEBIAN_MIRROR: "optional",
+    DEBIAN_SECURITY_MIRROR: "optional",
+    NODE_PACKAGES: "optional",
+    REGISTRY_HOST: "required",
+    REGISTRY_PORT: "required",
+    REGISTRY_USER: "optional",
+    REGISTRY_PASSWORD: "optional",
+    MIRRORED_REGISTRIES: "optional",
+    SANDBOX_IMAGE: "optional",
+    KUBELET_EXTRA_ARGS: "optional",
+    HOSTS_ENTRIES: "optional",
+    OPS_USER: "optional",
+    OPS_PUBLIC_KEY: "optional",
+    DIRECTOR_ADDRESS: "optional",
+    KVMK8S_ALLOW_OFFLINE: "optional",
+    KVMK8S_FILES: "optional",
+}, { installsLibrary: true });
 
 /** What preparing a node reads from the site. */
 export type NodeSite = Pick<SiteConfig, "access" | "domain" | "cluster" | "director" | "masters" | "workers">;
@@ -32,7 +53,7 @@ export interface DirectorAccess {
 }
 
 /** The environment prepare-node.sh runs with (see its header). */
-export function prepareNodeEnv(site: NodeSite, node: NodeSpec, registry: DirectorAccess): Record<string, string> {
+export function prepareNodeEnv(site: NodeSite, node: NodeSpec, registry: DirectorAccess): ScriptEnv<typeof prepareNodeScript.env> {
     const { cluster } = site;
     return {
         NODE_NAME: node.hostname,

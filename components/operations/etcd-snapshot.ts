@@ -4,7 +4,13 @@ import { SiteConfig } from "../../stacks";
 import { nodeList } from "../kubeadm";
 import { loadScript, OnDirector, scriptCommand } from "../remote";
 
-export const etcdSnapshotScript = loadScript("components/operations/scripts/etcd-snapshot.sh");
+export const etcdSnapshotScript = loadScript("components/operations/scripts/etcd-snapshot.sh", {
+    SNAPSHOT_ID: "required",
+    SITE: "required",
+    MASTERS: "required",
+    OPS_USER: "required",
+    BACKUP_DIR: "optional",
+});
 
 /**
  * One etcd snapshot, taken on the director from a master, when the site asks for one

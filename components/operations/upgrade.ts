@@ -4,8 +4,21 @@ import { SiteConfig } from "../../stacks";
 import { nodeList } from "../kubeadm";
 import { filesPayload, loadScript, OnDirector, scriptCommand } from "../remote";
 
-export const upgradeClusterScript = loadScript("components/operations/scripts/upgrade-cluster.sh");
-export const upgradeNodeScript = loadScript("components/operations/scripts/upgrade-node.sh");
+export const upgradeClusterScript = loadScript("components/operations/scripts/upgrade-cluster.sh", {
+    TARGET_VERSION: "required",
+    KUBERNETES_APT_REPO: "required",
+    MASTERS: "required",
+    WORKERS: "optional",
+    OPS_USER: "required",
+    KVMK8S_FILES: "required",
+    DRAIN_TIMEOUT_SECONDS: "optional",
+    WAIT_TIMEOUT_SECONDS: "optional",
+});
+export const upgradeNodeScript = loadScript("components/operations/scripts/upgrade-node.sh", {
+    TARGET_VERSION: "required",
+    KUBERNETES_APT_REPO: "required",
+    MODE: "required",
+});
 
 /**
  * A changed version replaces this Command (it is in the triggers), which rolls the nodes:

@@ -12,9 +12,26 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
-export interface Script {
+/**
+ * A script's inputs, declared once: each name and whether the script requires it. The
+ * script's header lists the same names the same way (a test holds them equal), and the
+ * program can only run a script with an environment of this shape. lib.sh's test hooks
+ * (KVMK8S_ROOT, KVMK8S_ONLY) are not part of it: the program never sets them.
+ */
+export type EnvSpec = Readonly<Record<string, "required" | "optional">>;
+
+type RequiredOf<S extends EnvSpec> = { [K in keyof S as S[K] extends "required" ? K : never]: string };
+type OptionalOf<S extends EnvSpec> = { [K in keyof S as S[K] extends "optional" ? K : never]?: string };
+/** The environment a script declared with `S` runs with. */
+export type ScriptEnv<S extends EnvSpec> = RequiredOf<S> & OptionalOf<S>;
+/** The same, with values still to be resolved (secrets, outputs of other resources). */
+export type ScriptEnvInput<S extends EnvSpec> = { [K in keyof ScriptEnv<S>]: pulumi.Input<string> };
+
+export interface Script<S extends EnvSpec = EnvSpec> {
     /** Path relative to the repo root, e.g. `components/workers/scripts/join-worker.sh`. */
     path: string;
+    /** Its declared environment. */
+    env: S;
     /** What is sent: the library or a line that loads its installed copy, then the script. */
     content: string;
     /** The library followed by the script: what runs where no installed copy can be assumed. */
@@ -56,11 +73,12 @@ const INSTALL_LIBRARY =
  * travels once, in their stdin) and every later script loads that installed copy, so the
  * 22 KB library is not sent, and kept in state, once per command.
  */
-export function loadScript(relativePath: string, options: { installsLibrary?: boolean } = {}): Script {
+export function loadScript<S extends EnvSpec>(relativePath: string, env: S, options: { installsLibrary?: boolean } = {}): Script<S> {
     const body = read(relativePath);
     const standalone = `${SCRIPT_LIBRARY}\n${body}`;
     return {
         path: relativePath,
+        env,
         content: `${options.installsLibrary ? INSTALL_LIBRARY : LOAD_INSTALLED_LIBRARY}${body}`,
         standalone,
         hash: createHash("sha256").update(standalone).digest("hex"),
@@ -98,9 +116,24 @@ export function filesPayload(files: ManagedFile[]): string {
     return files.map((f) => `${f.mode} ${f.path} ${Buffer.from(f.content, "utf8").toString("base64")}`).join("\n");
 }
 
+/**
+ * `env`, checked against what `script` declares: a name it does not declare, or a required
+ * one missing, is a bug in the program, caught by any test that builds the graph.
+ */
+export function checkedEnv<S extends EnvSpec>(script: Script<S>, env: ScriptEnv<S>): Record<string, string> {
+    const given = env as Record<string, string | undefined>;
+    const unknown = Object.keys(given).filter((name) => !(name in script.env));
+    const missing = Object.keys(script.env).filter((name) => script.env[name] === "required" && given[name] === undefined);
+    if (unknown.length > 0 || missing.length > 0) {
+        const problems = [...unknown.map((n) => `${n} is not in its declared environment`), ...missing.map((n) => `${n} is required`)];
+        throw new Error(`${script.path}: ${problems.join("; ")}`);
+    }
+    return Object.fromEntries(Object.entries(given).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
 /** The whole stdin of a run: prelude (the library reads KVMK8S_ROOT as it loads), then library and script. */
-export function scriptInput(script: Script, env: Record<string, string>): string {
-    return `${envPrelude(env)}${script.content}`;
+export function scriptInput<S extends EnvSpec>(script: Script<S>, env: ScriptEnv<S>): string {
+    return `${envPrelude(checkedEnv(script, env))}${script.content}`;
 }
 
 /**
@@ -126,10 +159,10 @@ export interface OnDirector {
     director: Connection;
 }
 
-export interface ScriptCommandArgs {
+export interface ScriptCommandArgs<S extends EnvSpec> {
     connection: pulumi.Input<Connection>;
-    script: Script;
-    env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    script: Script<S>;
+    env: pulumi.Input<ScriptEnvInput<S>>;
     /** Extra replacement triggers, e.g. the VM's domain id so a rebuilt VM runs it again. */
     triggers?: pulumi.Input<unknown>[];
     /** The script prints something secret (a kubeconfig): hide and encrypt stdout. */
@@ -141,9 +174,9 @@ export interface ScriptCommandArgs {
  * the script's hash, so editing the script replaces the Command and runs it again; the
  * scripts are idempotent, so a re-run on an unchanged VM changes nothing.
  */
-export function scriptCommand(name: string, args: ScriptCommandArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
+export function scriptCommand<S extends EnvSpec>(name: string, args: ScriptCommandArgs<S>, opts: pulumi.CustomResourceOptions): command.remote.Command {
     // Secret if any value is: secrecy follows the values into the rendered stdin.
-    const stdin = pulumi.output(args.env ?? {}).apply((env) => scriptInput(args.script, env as Record<string, string>));
+    const stdin = pulumi.output(args.env).apply((env) => scriptInput(args.script, env as ScriptEnv<S>));
     return new command.remote.Command(
         name,
         {
@@ -164,14 +197,14 @@ export function scriptCommand(name: string, args: ScriptCommandArgs, opts: pulum
     );
 }
 
-export interface LifecycleScriptArgs {
+export interface LifecycleScriptArgs<C extends EnvSpec, D extends EnvSpec> {
     connection: pulumi.Input<Connection>;
     /** Runs on create and on every update, with `env` on stdin (secret if any value is). */
-    onCreate: Script;
-    env: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    onCreate: Script<C>;
+    env: pulumi.Input<ScriptEnvInput<C>>;
     /** Runs when the Command is deleted or replaced, with `deleteEnv` stored at creation. */
-    onDelete: Script;
-    deleteEnv: Record<string, string>;
+    onDelete: Script<D>;
+    deleteEnv: ScriptEnv<D>;
     triggers: pulumi.Input<unknown>[];
 }
 
@@ -182,13 +215,13 @@ export interface LifecycleScriptArgs {
  * update instead, which runs the create script again (it is idempotent) and stores the new
  * delete script.
  */
-export function lifecycleCommand(name: string, args: LifecycleScriptArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
+export function lifecycleCommand<C extends EnvSpec, D extends EnvSpec>(name: string, args: LifecycleScriptArgs<C, D>, opts: pulumi.CustomResourceOptions): command.remote.Command {
     return new command.remote.Command(
         name,
         {
             connection: args.connection,
             create: RUN_STDIN_AS_ROOT,
-            stdin: pulumi.output(args.env).apply((env) => scriptInput(args.onCreate, env as Record<string, string>)),
+            stdin: pulumi.output(args.env).apply((env) => scriptInput(args.onCreate, env as ScriptEnv<C>)),
             delete: runEmbeddedAsRoot(scriptInput(args.onDelete, args.deleteEnv)),
             triggers: args.triggers,
             addPreviousOutputInEnv: false,
@@ -215,7 +248,12 @@ export const DIRECTOR_DIAL = { dialErrorLimit: 80, perDialTimeout: 15 } as const
 export const NODE_DIAL = { dialErrorLimit: 10, perDialTimeout: 15 } as const;
 
 /** wait-for-ssh.sh: run on the director before the first Command that dials a node. */
-export const waitForSshScript = loadScript("components/remote/scripts/wait-for-ssh.sh");
+export const waitForSshScript = loadScript("components/remote/scripts/wait-for-ssh.sh", {
+    HOST: "required",
+    NODE: "required",
+    PORT: "optional",
+    TIMEOUT_SECONDS: "optional",
+});
 
 /** How long the director waits for a node's sshd, in seconds. */
 export const NODE_SSH_WAIT_SECONDS = 900;

@@ -4,7 +4,11 @@ import { joinConfigFile, JoinSecrets, KubeadmSite, kubeadmStep, KubeadmSteps } f
 import { PreparedNode } from "../nodes";
 import { filesPayload, loadScript } from "../remote";
 
-export const joinWorkerScript = loadScript("components/workers/scripts/join-worker.sh");
+export const joinWorkerScript = loadScript("components/workers/scripts/join-worker.sh", {
+    KVMK8S_FILES: "required",
+    JOIN_TOKEN: "optional",
+    CERTIFICATE_KEY: "optional",
+});
 
 /**
  * Workers join once the control plane is complete (`after`: the last master's join), side
