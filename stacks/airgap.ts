@@ -8,7 +8,7 @@
 import { cidrContains } from "./ipv4";
 import { kubeadmAddonVersions, knownKubeadmVersions } from "./kubeadm-images";
 import { AppsInput, ClusterInput } from "./schema";
-import type { ConfigIssue } from "./validate";
+import type { ConfigIssue } from "./issues";
 
 /** Stands for `registry.<domain>:<port>` in chart references (`oci://{registry}/charts/<name>`). */
 export const REGISTRY_PLACEHOLDER = "{registry}";

@@ -6,7 +6,7 @@ import { AppsInput, ReleaseInput } from "./schema";
 
 /** The Helm release name: fixed, from config, never generated. */
 export const releaseNameOf = (key: string, release: Pick<ReleaseInput, "name">): string => release.name ?? key;
-import type { ConfigIssue } from "./validate";
+import type { ConfigIssue } from "./issues";
 
 const path = (...parts: string[]): string => `kvm-k8s:site.apps.releases.${parts.join(".")}`;
 

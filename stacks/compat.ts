@@ -4,7 +4,7 @@
  * the CNI, kube-vip, Helm and every enabled platform chart whose pin is known.
  */
 import { AppsInput, ClusterInput } from "./schema";
-import type { ConfigIssue } from "./validate";
+import type { ConfigIssue } from "./issues";
 import { CALICO_SUPPORT, CHART_SUPPORT, describeRange, HELM, inRange, KUBE_VIP, KUBERNETES_MINORS, MinorRange, supportedMinors, UPGRADE_SOURCE_MINOR } from "./versions";
 
 const VERSION_PATH = "kvm-k8s:site.cluster.kubernetesVersion";

@@ -4,7 +4,7 @@
  * node that joins and then schedules nothing, or is evicting forever.
  */
 import type { ClusterInput } from "./schema";
-import type { ConfigIssue } from "./validate";
+import type { ConfigIssue } from "./issues";
 
 const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
 const DECIMAL: Record<string, number> = { k: 1e3, M: 1e6, G: 1e9, T: 1e12 };

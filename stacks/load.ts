@@ -3,7 +3,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { SiteConfig } from "./types";
-import { CONFIG_NAMESPACE, ConfigIssue, formatIssues, resolveSite, StackConfigInput } from "./validate";
+import { CONFIG_NAMESPACE, ConfigIssue, formatIssues } from "./issues";
+import { resolveSite, StackConfigInput } from "./validate";
 
 /**
  * Raised for bad configuration. A RunError makes the Pulumi CLI print the message alone,

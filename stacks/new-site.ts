@@ -7,7 +7,7 @@
  */
 import { cidrContains } from "./ipv4";
 import type { AppsInput } from "./schema";
-import type { ConfigIssue } from "./validate";
+import type { ConfigIssue } from "./issues";
 
 const sitePath = (path: readonly (string | number)[]): string =>
     `kvm-k8s:site${path.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("")}`;

@@ -7,7 +7,7 @@
  */
 import { cidrContains } from "./ipv4";
 import type { ClusterInput, NetworkInput } from "./schema";
-import type { ConfigIssue } from "./validate";
+import type { ConfigIssue } from "./issues";
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 

@@ -5,7 +5,7 @@
  * compares what each node is built from with the previous deployment and stops, before
  * anything is touched, when more than one existing node would be rebuilt.
  */
-import { ConfigIssue } from "./validate";
+import { ConfigIssue } from "./issues";
 import { UPGRADE_SOURCE_MINOR } from "./versions";
 
 /** Per node: a digest of everything whose change rebuilds its VM (see components/vm). */

@@ -30,8 +30,8 @@ import { checkAirGapped, REGISTRY_PLACEHOLDER } from "./airgap";
 import { kubeadmImages, sandboxImage } from "./kubeadm-images";
 import { checkVersionSupport } from "./compat";
 import { ClusterConfig, ImageSpec, NicSpec, NodeSpec, Role, SiteConfig } from "./types";
+import { CONFIG_NAMESPACE, ConfigIssue, configPath, dedupe, describe, PathPart, sitePath } from "./issues";
 
-export const CONFIG_NAMESPACE = "kvm-k8s";
 
 /** What the stack's Pulumi config holds, read by load.ts (or written by a test). */
 export interface StackConfigInput {
@@ -53,41 +53,13 @@ export interface StackConfigInput {
     secretSitePaths?: string[];
 }
 
-export interface ConfigIssue {
-    /** Full config path, e.g. `kvm-k8s:site.masters[1].hypervisor`. */
-    path: string;
-    message: string;
-}
-
 export type ResolveResult = { ok: true; site: SiteConfig } | { ok: false; issues: ConfigIssue[] };
-
-type PathPart = string | number | symbol;
-
-function configPath(key: string, parts: readonly PathPart[] = []): string {
-    let path = `${CONFIG_NAMESPACE}:${key}`;
-    for (const part of parts) {
-        path += typeof part === "number" ? `[${part}]` : `.${String(part)}`;
-    }
-    return path;
-}
-
-const sitePath = (...parts: PathPart[]): string => configPath("site", parts);
 
 /** Own keys only: an image or network called `constructor` must not match Object's. */
 const has = (obj: object, key: string): boolean => Object.prototype.hasOwnProperty.call(obj, key);
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
     typeof value === "object" && value !== null && !Array.isArray(value);
-
-function describe(value: unknown): string {
-    if (Array.isArray(value)) {
-        return "a list";
-    }
-    if (value === null) {
-        return "null";
-    }
-    return typeof value === "object" ? "an object" : `${typeof value} ${JSON.stringify(value)}`;
-}
 
 /** Readable messages for the issues zod words generically (types, unknown keys, missing keys). */
 function zodMessage(issue: z.core.$ZodIssue, input: unknown): string {
@@ -696,23 +668,4 @@ export function resolveSite(input: StackConfigInput): ResolveResult {
             apps: { releases: resolveReleases(site), order: installOrder(site.apps) },
         },
     };
-}
-
-function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
-    const seen = new Set<string>();
-    return issues.filter((i) => {
-        const key = `${i.path}\u0000${i.message}`;
-        if (seen.has(key)) {
-            return false;
-        }
-        seen.add(key);
-        return true;
-    });
-}
-
-/** The report shown to the user: one line per problem, path first. */
-export function formatIssues(issues: ConfigIssue[]): string {
-    const count = issues.length === 1 ? "1 problem" : `${issues.length} problems`;
-    const lines = issues.map((i) => `  - ${i.path}: ${i.message}`);
-    return [`${count} in the stack configuration; nothing was created or changed:`, ...lines].join("\n");
 }
