@@ -25,7 +25,7 @@ import {
     siteSchema,
     SiteInput,
 } from "./schema";
-import { checkApps, installOrder, needsNfsClient } from "./apps";
+import { checkApps, installOrder, needsNfsClient } from "./catalogue";
 import { checkAirGapped, REGISTRY_PLACEHOLDER } from "./airgap";
 import { kubeadmImages, sandboxImage } from "./kubeadm-images";
 import { checkVersionSupport } from "./compat";

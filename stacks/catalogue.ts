@@ -1,12 +1,15 @@
 /**
- * Rules of the release catalogue that span releases: dependencies must exist, be enabled and
- * not form a cycle; Helm release names must be unique per namespace. Also the install order.
+ * Rules of the release catalogue (`site.apps.releases`) that span releases: dependencies must
+ * exist, be enabled and not form a cycle; Helm release names must be unique in the site; no
+ * release in the cluster's own namespaces, one default StorageClass, no externalIPs nothing
+ * announces. Also what the catalogue decides: the install order, and whether nodes need the
+ * NFS client.
  */
+import type { ConfigIssue } from "./issues";
 import { AppsInput, ReleaseInput } from "./schema";
 
 /** The Helm release name: fixed, from config, never generated. */
 export const releaseNameOf = (key: string, release: Pick<ReleaseInput, "name">): string => release.name ?? key;
-import type { ConfigIssue } from "./issues";
 
 const path = (...parts: string[]): string => `kvm-k8s:site.apps.releases.${parts.join(".")}`;
 
