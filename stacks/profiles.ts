@@ -1,7 +1,7 @@
 /**
  * The two profiles a stack can select with `kvm-k8s:profile`. A profile gives a complete
  * site; the stack's `kvm-k8s:site` overrides only what differs (objects merge key by key,
- * lists and scalars replace, null removes), so a new site is one short YAML file.
+ * lists and scalars replace, null removes: overlay.ts), so a new site is one short YAML file.
  */
 import { REGISTRY_PLACEHOLDER } from "./airgap";
 import { ClusterInput, ProfileName, ReleaseInput, SiteInput, SizeInput } from "./schema";
@@ -286,38 +286,3 @@ const prod: Profile = {
 };
 
 export const profiles: Record<ProfileName, Profile> = { dev, prod };
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/**
- * Keys whose objects replace rather than merge: a release's `chart` is one of three shapes,
- * and merging `{oci}` into a profile's `{repo, name}` would make it none of them. Under
- * `images` the same holds for each image (`{url}`, `{file}` or `{volume, pool?}`).
- */
-const REPLACED_WHOLE = new Set(["chart"]);
-const CHILDREN_REPLACED_WHOLE = new Set(["images"]);
-
-/**
- * Overlay `override` on `base`: objects merge key by key, anything else (lists included)
- * replaces, and `null` removes the key. Lists replace so that removing a worker is removing
- * its entry.
- */
-export function overlay(base: unknown, override: unknown, wholeChildren = false): unknown {
-    if (override === undefined) {
-        return base;
-    }
-    if (!isPlainObject(base) || !isPlainObject(override)) {
-        return override;
-    }
-    const merged: Record<string, unknown> = { ...base };
-    for (const [key, value] of Object.entries(override)) {
-        if (value === null) {
-            delete merged[key];
-        } else {
-            merged[key] = wholeChildren || REPLACED_WHOLE.has(key) ? value : overlay(base[key], value, CHILDREN_REPLACED_WHOLE.has(key));
-        }
-    }
-    return merged;
-}

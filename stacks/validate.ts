@@ -14,7 +14,9 @@ import { checkReachability } from "./reachability";
 import { checkReservations } from "./kubelet";
 import { privateKeyPublicHalf, parsePublicKey, publicKeyId } from "./sshkeys";
 import { closest, knownKeysAt } from "./suggest";
-import { overlay, Profile, profiles } from "./profiles";
+import { has, isPlainObject } from "./objects";
+import { overlay } from "./overlay";
+import { Profile, profiles } from "./profiles";
 import {
     hypervisorSchema,
     networkSchema,
@@ -54,12 +56,6 @@ export interface StackConfigInput {
 }
 
 export type ResolveResult = { ok: true; site: SiteConfig } | { ok: false; issues: ConfigIssue[] };
-
-/** Own keys only: an image or network called `constructor` must not match Object's. */
-const has = (obj: object, key: string): boolean => Object.prototype.hasOwnProperty.call(obj, key);
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-    typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Readable messages for the issues zod words generically (types, unknown keys, missing keys). */
 function zodMessage(issue: z.core.$ZodIssue, input: unknown): string {
