@@ -3,7 +3,7 @@ export { profiles } from "./profiles";
 export { allNodes } from "./types";
 export type { ClusterConfig, NicSpec, NodeSpec, Role, SiteConfig } from "./types";
 export { formatIssues } from "./issues";
-export { resolveSite } from "./validate";
+export { resolveSite } from "./resolve";
 export { checkOneRebuildPerUpdate, checkVersionChange } from "./rollout";
 export { installOrder, releaseNameOf } from "./catalogue";
 export { kubeadmImages, sandboxImage } from "./kubeadm-images";

@@ -4,7 +4,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SiteConfig } from "./types";
 import { CONFIG_NAMESPACE, ConfigIssue, formatIssues } from "./issues";
-import { resolveSite, StackConfigInput } from "./validate";
+import { resolveSite } from "./resolve";
+import { StackConfigInput } from "./validate";
 
 /**
  * Raised for bad configuration. A RunError makes the Pulumi CLI print the message alone,

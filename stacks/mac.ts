@@ -1,4 +1,6 @@
 import { createHash } from "crypto";
+import { has } from "./objects";
+import type { NodeInput } from "./schema";
 
 /**
  * A stable MAC for a VM's NIC, derived from site, node and network so that a rebuilt VM
@@ -19,6 +21,11 @@ export interface MacNode {
     networks: string[];
     /** MACs pinned in the config, by network. */
     macs?: Record<string, string>;
+}
+
+/** A node as siteMacs needs it: its networks in the site's order. */
+export function macNode(node: Pick<NodeInput, "name" | "addresses" | "macs">, networkOrder: string[]): MacNode {
+    return { name: node.name, networks: networkOrder.filter((n) => has(node.addresses, n)), macs: node.macs };
 }
 
 /** Key of one NIC in siteMacs' result. */

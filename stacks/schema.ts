@@ -90,6 +90,9 @@ export const nodeSchema = z.strictObject({
         .optional(),
 });
 
+/** The image of a node that names none (see `image` above). */
+export const defaultImage = (role: "director" | "master" | "worker"): string => (role === "director" ? "director" : "node");
+
 /** libvirt's remote transports (libvirt.org/uri.html); `unix` and `ext` need no host. */
 const TRANSPORTS = ["ssh", "libssh", "libssh2", "tcp", "tls", "unix", "ext"];
 

@@ -1,40 +1,29 @@
 /**
- * Turns a stack's raw configuration into a `SiteConfig`, or into the complete list of
- * what is wrong with it. Pure: no Pulumi engine, so every rule is unit-tested directly.
+ * Checks a stack's configuration and reports everything wrong with it at once. Pure: no
+ * Pulumi engine, so every rule is unit-tested directly. A site that passes is turned into a
+ * `SiteConfig` by resolve.ts.
  *
  * Every problem names its config path (as `pulumi config set --path` spells it) and the fix.
  * Cross-field rules run on every section that parsed, so one typo does not hide the rest.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { CONFIG_NAMESPACE, ConfigIssue, configPath, dedupe, describe, PathPart, sitePath } from "./issues";
+import { defaultImage, hypervisorSchema, networkSchema, nodeSchema, NodeInput, profileNames, ProfileName, siteSchema, SiteInput } from "./schema";
+import { zodIssues } from "./schema-issues";
+import { Profile, profiles } from "./profiles";
+import { overlay } from "./overlay";
+import { has, isPlainObject } from "./objects";
+import { Role } from "./types";
 import { cidrContains, cidrsOverlap, hasHostBits, intToIp, isReservedInCidr, parseCidr } from "./ipv4";
-import { nicKey, siteMacs } from "./mac";
+import { macNode, nicKey, siteMacs } from "./mac";
+import { checkApps } from "./catalogue";
+import { checkAirGapped } from "./airgap";
+import { checkVersionSupport } from "./compat";
 import { checkOwnWorld, checkSomewhereForApps, checkStatedByStack } from "./new-site";
 import { checkReachability } from "./reachability";
 import { checkReservations } from "./kubelet";
 import { privateKeyPublicHalf, parsePublicKey, publicKeyId } from "./sshkeys";
 import { closest } from "./suggest";
-import { zodIssues } from "./schema-issues";
-import { has, isPlainObject } from "./objects";
-import { overlay } from "./overlay";
-import { Profile, profiles } from "./profiles";
-import {
-    hypervisorSchema,
-    networkSchema,
-    nodeSchema,
-    NodeInput,
-    profileNames,
-    ProfileName,
-    siteSchema,
-    SiteInput,
-} from "./schema";
-import { checkApps, installOrder, needsNfsClient } from "./catalogue";
-import { checkAirGapped, REGISTRY_PLACEHOLDER } from "./airgap";
-import { kubeadmImages, sandboxImage } from "./kubeadm-images";
-import { checkVersionSupport } from "./compat";
-import { ClusterConfig, ImageSpec, NicSpec, NodeSpec, Role, SiteConfig } from "./types";
-import { CONFIG_NAMESPACE, ConfigIssue, configPath, dedupe, describe, PathPart, sitePath } from "./issues";
-
 
 /** What the stack's Pulumi config holds, read by load.ts (or written by a test). */
 export interface StackConfigInput {
@@ -55,8 +44,6 @@ export interface StackConfigInput {
      */
     secretSitePaths?: string[];
 }
-
-export type ResolveResult = { ok: true; site: SiteConfig } | { ok: false; issues: ConfigIssue[] };
 
 /** The sections of the site that are individually sound, for cross-field checks. */
 interface SoundParts {
@@ -126,8 +113,6 @@ function duplicates<T>(items: T[], key: (item: T) => string): [T, T][] {
     }
     return pairs;
 }
-
-const defaultImage = (role: Role): string => (role === "director" ? "director" : "node");
 
 function checkNetworks(parts: SoundParts, issues: ConfigIssue[]): void {
     for (const [, dup] of duplicates(parts.networks, (n) => n.name)) {
@@ -297,11 +282,6 @@ function checkNodes(siteName: string | undefined, parts: SoundParts, issues: Con
     }
 }
 
-/** A node as siteMacs needs it: its networks in the site's order. */
-function macNode(node: Pick<NodeInput, "name" | "addresses" | "macs">, networkOrder: string[]): { name: string; networks: string[]; macs?: Record<string, string> } {
-    return { name: node.name, networks: networkOrder.filter((n) => has(node.addresses, n)), macs: node.macs };
-}
-
 function checkCluster(parts: SoundParts, issues: ConfigIssue[]): void {
     const cluster = parts.site.cluster;
     if (cluster === undefined) {
@@ -369,56 +349,6 @@ function checkCluster(parts: SoundParts, issues: ConfigIssue[]): void {
     }
 }
 
-function resolveCluster(site: SiteInput): ClusterConfig {
-    const { cluster } = site;
-    const minor = Number(cluster.kubernetesVersion.split(".")[1]);
-    const firstMaster = site.masters[0];
-    // validation refused an air-gapped version without kubeadm images in the table
-    const derived = cluster.airGapped ? (kubeadmImages(cluster.kubernetesVersion) ?? []) : [];
-    return {
-        ...cluster,
-        sandboxImage: sandboxImage(cluster.kubernetesVersion),
-        nodePackages: needsNfsClient(site.apps) ? ["nfs-common"] : [],
-        minor,
-        endpoint: {
-            host: cluster.endpoint.vip ?? firstMaster.addresses[site.nodeNetwork],
-            port: cluster.endpoint.port,
-            ...(cluster.endpoint.vip !== undefined ? { vip: cluster.endpoint.vip, network: cluster.endpoint.network } : {}),
-        },
-        aptRepository: cluster.aptRepository.split("{minor}").join(`1.${minor}`),
-        registry: {
-            ...cluster.registry,
-            host: `registry.${site.domain}`,
-            address: site.director.addresses[site.nodeNetwork],
-            mirrorImages: [...new Set([...derived, ...cluster.registry.mirrorImages])],
-        },
-    };
-}
-
-function resolveImage(site: SiteInput, image: SiteInput["images"][string]): ImageSpec {
-    if ("url" in image) {
-        return { source: image.url };
-    }
-    if ("file" in image) {
-        return { source: image.file };
-    }
-    const pool = image.pool ?? site.storagePool.name;
-    return { source: `volume:${pool}/${image.volume}`, existing: { name: image.volume, pool } };
-}
-
-/** Releases with `{registry}` in their chart reference pointing at the director registry. */
-function resolveReleases(site: SiteInput): SiteInput["apps"]["releases"] {
-    const registry = `registry.${site.domain}:${site.cluster.registry.port}`;
-    const fill = (s: string): string => s.split(REGISTRY_PLACEHOLDER).join(registry);
-    return Object.fromEntries(
-        Object.entries(site.apps.releases).map(([key, release]) => {
-            const { chart } = release;
-            const resolved = "oci" in chart ? { oci: fill(chart.oci) } : "repo" in chart ? { ...chart, repo: fill(chart.repo) } : chart;
-            return [key, { ...release, chart: resolved }];
-        }),
-    );
-}
-
 function checkPrivateKey(key: StackConfigInput["sshPrivateKey"], publicKey: string | undefined, issues: ConfigIssue[]): void {
     const path = configPath("sshPrivateKey");
     const setIt = `pulumi config set --secret ${CONFIG_NAMESPACE}:sshPrivateKey < ~/.ssh/<key>`;
@@ -483,57 +413,21 @@ function checkSiteSecrets(paths: string[] | undefined, issues: ConfigIssue[]): v
     }
 }
 
-function resolveNode(site: SiteInput, role: Role, node: NodeInput, macs: Map<string, string>): NodeSpec {
-    const size = site.sizes[role];
-    const hostname = `${site.name}-${node.name}`;
-    const nics: NicSpec[] = site.networks
-        .filter((net) => has(node.addresses, net.name))
-        .map((net) => ({
-            network: net.name,
-            bridge: net.bridge,
-            mac: macs.get(nicKey(node.name, net.name)) as string,
-            address: node.addresses[net.name],
-            prefix: parseCidr(net.cidr).prefix,
-            gateway: net.gateway,
-            dns: net.dns,
-        }));
-    return {
-        role,
-        name: node.name,
-        hostname,
-        fqdn: `${hostname}.${site.domain}`,
-        hypervisor: node.hypervisor,
-        image: node.image ?? defaultImage(role),
-        vcpu: node.vcpu ?? size.vcpu,
-        memoryMiB: node.memoryMiB ?? size.memoryMiB,
-        diskGiB: node.diskGiB ?? size.diskGiB,
-        nics,
-        address: node.addresses[site.nodeNetwork],
-        rebuild: node.rebuild ?? 0,
-    };
-}
+export type ValidateResult = { ok: true; profile: ProfileName; site: SiteInput } | { ok: false; issues: ConfigIssue[] };
 
 /**
- * Validate a stack's configuration and resolve it into a `SiteConfig`. Returns every
- * problem found, never throws on bad input.
+ * Check a stack's configuration: its profile, its site overlaid on the profile's, and its
+ * keys. Returns every problem found, or the site parsed; never throws on bad input.
  */
-export function resolveSite(input: StackConfigInput): ResolveResult {
+export function validateSite(input: StackConfigInput): ValidateResult {
+    const chosen = chooseProfile(input.profile);
+    if (!chosen.ok) {
+        // Without a profile the defaults are unknown, so nothing else can be judged yet.
+        return { ok: false, issues: [chosen.issue] };
+    }
+    const { name: profileName, profile } = chosen;
     const issues: ConfigIssue[] = [];
-    const profileName = input.profile;
-    if (typeof profileName !== "string" || !(profileNames as readonly string[]).includes(profileName)) {
-        // Without a profile the defaults are unknown, so nothing else can be judged yet. No
-        // silent default: a prod site file that lost this line must not deploy dev.
-        const what =
-            profileName === undefined || profileName === null
-                ? "missing"
-                : `${typeof profileName === "string" ? `'${profileName}'` : describe(profileName)} is not a profile`;
-        return { ok: false, issues: [{ path: configPath("profile"), message: `${what}; set one of ${profileNames.join(", ")}` }] };
-    }
-    const profile = profiles[profileName as ProfileName];
-    if (input.site !== undefined && !isPlainObject(input.site)) {
-        issues.push({ path: configPath("site"), message: `expected an object of overrides, got ${describe(input.site)}` });
-    }
-    const merged = overlay(profile.site, isPlainObject(input.site) ? input.site : undefined) as Record<string, unknown>;
+    const merged = overlaySite(profile, input.site, issues);
 
     checkStackKeys(input.keys, issues);
     checkSiteSecrets(input.secretSitePaths, issues);
@@ -543,61 +437,74 @@ export function resolveSite(input: StackConfigInput): ResolveResult {
     }
     const parts = soundParts(merged);
     checkNetworks(parts, issues);
-    checkMasters(merged, profileName as ProfileName, profile, parts, issues);
-    checkSizes(profileName as ProfileName, profile, parts, issues);
+    checkMasters(merged, profileName, profile, parts, issues);
+    checkSizes(profileName, profile, parts, issues);
     checkNodes(parts.site.name, parts, issues);
     checkCluster(parts, issues);
     if (parts.site.apps !== undefined) {
         issues.push(...checkApps(parts.site.apps));
     }
-    if (parts.site.cluster !== undefined) {
-        const scope = { domain: parts.site.domain ?? "", cidrs: parts.networks.map((n) => n.cidr) };
-        issues.push(...checkAirGapped(parts.site.cluster, parts.site.apps, scope));
-    }
+    checkAirGap(parts, issues);
     if (profileName === "prod") {
-        issues.push(...checkStatedByStack(isPlainObject(input.site) ? input.site : {}, profile.site, parts.site.apps));
-        issues.push(...checkOwnWorld(parts.site.cluster?.ntpServers, parts.site.apps, { domain: parts.site.domain, cidrs: parts.networks.map((n) => n.cidr) }));
+        checkNewSite(input.site, profile, parts, issues);
     }
     issues.push(...checkSomewhereForApps(merged.workers, parts.site.apps));
-    if (parts.site.cluster !== undefined) {
-        issues.push(...checkReachability(parts.site.cluster, parts.networks, parts.site.nodeNetwork, parts.site.domain));
-        const sizes = parts.site.sizes;
-        if (sizes !== undefined) {
-            const nodes = parts.nodes
-                .filter((n) => n.role !== "director")
-                .map(({ role, path, node }) => ({ path: sitePath(...path), name: node.name, vcpu: node.vcpu ?? sizes[role].vcpu, memoryMiB: node.memoryMiB ?? sizes[role].memoryMiB, diskGiB: node.diskGiB ?? sizes[role].diskGiB }));
-            issues.push(...checkReservations(parts.site.cluster.kubelet, nodes));
-        }
-    }
+    checkNetworksReach(parts, issues);
+    checkReservationsFit(parts, issues);
     checkPrivateKey(input.sshPrivateKey, parts.site.access?.publicKey, issues);
 
     if (issues.length > 0 || !parsed.success) {
         return { ok: false, issues: dedupe(issues) };
     }
-    const site = parsed.data;
-    const order = site.networks.map((n) => n.name);
-    const macs = siteMacs(site.name, [site.director, ...site.masters, ...site.workers].map((n) => macNode(n, order)));
-    return {
-        ok: true,
-        site: {
-            profile: profileName as ProfileName,
-            name: site.name,
-            domain: site.domain,
-            hypervisors: site.hypervisors,
-            networks: site.networks,
-            nodeNetwork: site.nodeNetwork,
-            storagePool: site.storagePool,
-            images: Object.fromEntries(Object.entries(site.images).map(([name, image]) => [name, resolveImage(site, image)])),
-            access: {
-                user: site.access.user,
-                publicKey: site.access.publicKey,
-                privateKey: pulumi.secret(input.sshPrivateKey.value as string),
-            },
-            director: resolveNode(site, "director", site.director, macs),
-            masters: site.masters.map((n) => resolveNode(site, "master", n, macs)),
-            workers: site.workers.map((n) => resolveNode(site, "worker", n, macs)),
-            cluster: resolveCluster(site),
-            apps: { releases: resolveReleases(site), order: installOrder(site.apps) },
-        },
-    };
+    return { ok: true, profile: profileName, site: parsed.data };
+}
+
+/** The profile the stack names. No silent default: a prod site file that lost this line must not deploy dev. */
+function chooseProfile(name: unknown): { ok: true; name: ProfileName; profile: Profile } | { ok: false; issue: ConfigIssue } {
+    if (typeof name === "string" && (profileNames as readonly string[]).includes(name)) {
+        return { ok: true, name: name as ProfileName, profile: profiles[name as ProfileName] };
+    }
+    const what = name === undefined || name === null ? "missing" : `${typeof name === "string" ? `'${name}'` : describe(name)} is not a profile`;
+    return { ok: false, issue: { path: configPath("profile"), message: `${what}; set one of ${profileNames.join(", ")}` } };
+}
+
+/** The stack's site overlaid on its profile's; a site that is not an object overrides nothing. */
+function overlaySite(profile: Profile, site: unknown, issues: ConfigIssue[]): Record<string, unknown> {
+    if (site !== undefined && !isPlainObject(site)) {
+        issues.push({ path: configPath("site"), message: `expected an object of overrides, got ${describe(site)}` });
+    }
+    return overlay(profile.site, isPlainObject(site) ? site : undefined) as Record<string, unknown>;
+}
+
+/** An air-gapped site fetches from its own hosts only (airgap.ts). */
+function checkAirGap(parts: SoundParts, issues: ConfigIssue[]): void {
+    if (parts.site.cluster !== undefined) {
+        const scope = { domain: parts.site.domain ?? "", cidrs: parts.networks.map((n) => n.cidr) };
+        issues.push(...checkAirGapped(parts.site.cluster, parts.site.apps, scope));
+    }
+}
+
+/** A prod-profile stack is a site of its own, not a copy of the reference site (new-site.ts). */
+function checkNewSite(stackSite: unknown, profile: Profile, parts: SoundParts, issues: ConfigIssue[]): void {
+    issues.push(...checkStatedByStack(isPlainObject(stackSite) ? stackSite : {}, profile.site, parts.site.apps));
+    issues.push(...checkOwnWorld(parts.site.cluster?.ntpServers, parts.site.apps, { domain: parts.site.domain, cidrs: parts.networks.map((n) => n.cidr) }));
+}
+
+/** The networks give the VMs DNS and a route to what they fetch (reachability.ts). */
+function checkNetworksReach(parts: SoundParts, issues: ConfigIssue[]): void {
+    if (parts.site.cluster !== undefined) {
+        issues.push(...checkReachability(parts.site.cluster, parts.networks, parts.site.nodeNetwork, parts.site.domain));
+    }
+}
+
+/** The kubelet's reservations leave each master and worker something to run (kubelet.ts). */
+function checkReservationsFit(parts: SoundParts, issues: ConfigIssue[]): void {
+    const { cluster, sizes } = parts.site;
+    if (cluster === undefined || sizes === undefined) {
+        return;
+    }
+    const nodes = parts.nodes
+        .filter((n) => n.role !== "director")
+        .map(({ role, path, node }) => ({ path: sitePath(...path), name: node.name, vcpu: node.vcpu ?? sizes[role].vcpu, memoryMiB: node.memoryMiB ?? sizes[role].memoryMiB, diskGiB: node.diskGiB ?? sizes[role].diskGiB }));
+    issues.push(...checkReservations(cluster.kubelet, nodes));
 }
