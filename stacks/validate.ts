@@ -45,6 +45,102 @@ export interface StackConfigInput {
     secretSitePaths?: string[];
 }
 
+export type ValidateResult = { ok: true; profile: ProfileName; site: SiteInput } | { ok: false; issues: ConfigIssue[] };
+
+/**
+ * Check a stack's configuration: its profile, its site overlaid on the profile's, and its
+ * keys. Returns every problem found, or the site parsed; never throws on bad input.
+ */
+export function validateSite(input: StackConfigInput): ValidateResult {
+    const chosen = chooseProfile(input.profile);
+    if (!chosen.ok) {
+        // Without a profile the defaults are unknown, so nothing else can be judged yet.
+        return { ok: false, issues: [chosen.issue] };
+    }
+    const { name: profileName, profile } = chosen;
+    const issues: ConfigIssue[] = [];
+    const merged = overlaySite(profile, input.site, issues);
+
+    checkStackKeys(input.keys, issues);
+    checkSiteSecrets(input.secretSitePaths, issues);
+    const parsed = siteSchema.safeParse(merged);
+    if (!parsed.success) {
+        issues.push(...zodIssues(parsed.error, merged, []));
+    }
+    const parts = soundParts(merged);
+    checkNetworks(parts, issues);
+    checkMasters(merged, profileName, profile, parts, issues);
+    checkSizes(profileName, profile, parts, issues);
+    checkNodes(parts.site.name, parts, issues);
+    checkCluster(parts, issues);
+    if (parts.site.apps !== undefined) {
+        issues.push(...checkApps(parts.site.apps));
+    }
+    checkAirGap(parts, issues);
+    if (profileName === "prod") {
+        checkNewSite(input.site, profile, parts, issues);
+    }
+    issues.push(...checkSomewhereForApps(merged.workers, parts.site.apps));
+    checkNetworksReach(parts, issues);
+    checkReservationsFit(parts, issues);
+    checkPrivateKey(input.sshPrivateKey, parts.site.access?.publicKey, issues);
+
+    if (issues.length > 0 || !parsed.success) {
+        return { ok: false, issues: dedupe(issues) };
+    }
+    return { ok: true, profile: profileName, site: parsed.data };
+}
+
+/** The profile the stack names. No silent default: a prod site file that lost this line must not deploy dev. */
+function chooseProfile(name: unknown): { ok: true; name: ProfileName; profile: Profile } | { ok: false; issue: ConfigIssue } {
+    if (typeof name === "string" && (profileNames as readonly string[]).includes(name)) {
+        return { ok: true, name: name as ProfileName, profile: profiles[name as ProfileName] };
+    }
+    const what = name === undefined || name === null ? "missing" : `${typeof name === "string" ? `'${name}'` : describe(name)} is not a profile`;
+    return { ok: false, issue: { path: configPath("profile"), message: `${what}; set one of ${profileNames.join(", ")}` } };
+}
+
+/** The stack's site overlaid on its profile's; a site that is not an object overrides nothing. */
+function overlaySite(profile: Profile, site: unknown, issues: ConfigIssue[]): Record<string, unknown> {
+    if (site !== undefined && !isPlainObject(site)) {
+        issues.push({ path: configPath("site"), message: `expected an object of overrides, got ${describe(site)}` });
+    }
+    return overlay(profile.site, isPlainObject(site) ? site : undefined) as Record<string, unknown>;
+}
+
+/** Refuse `kvm-k8s:*` keys the program does not read, with the one probably meant. */
+function checkStackKeys(keys: string[] | undefined, issues: ConfigIssue[]): void {
+    const known = ["profile", "site", "sshPrivateKey"];
+    const siteKeys = Object.keys(siteSchema.shape);
+    for (const full of keys ?? []) {
+        const key = full.slice(CONFIG_NAMESPACE.length + 1);
+        if (known.includes(key)) {
+            continue;
+        }
+        const guess = closest(key, known);
+        const siteKey = closest(key, siteKeys);
+        const hint =
+            guess !== undefined
+                ? `did you mean ${configPath(guess)}?`
+                : siteKey !== undefined
+                  ? `did you mean ${sitePath(siteKey)}? Site settings go inside kvm-k8s:site (\`pulumi config set --path site.${siteKey} ...\`)`
+                  : `this program reads only ${known.map((k) => configPath(k)).join(", ")}`;
+        issues.push({ path: full, message: `unknown key, which the program would ignore; ${hint}. Remove it with \`pulumi config rm ${full}\`` });
+    }
+}
+
+/** Site values are plain config (they reach Helm values, cloud-init and the plan in plain text). */
+function checkSiteSecrets(paths: string[] | undefined, issues: ConfigIssue[]): void {
+    for (const path of paths ?? []) {
+        issues.push({
+            path,
+            message:
+                "holds a secret (`pulumi config set --secret --path`), but kvm-k8s:site is plain configuration: everything in it reaches Helm values, cloud-init and the plan as plain text. " +
+                "Remove it (`pulumi config rm --path " + path.replace(/^kvm-k8s:/, "") + "`); put the secret in a Kubernetes Secret made outside this program and point the chart at it (most charts take an existingSecret value)",
+        });
+    }
+}
+
 /** The sections of the site that are individually sound, for cross-field checks. */
 interface SoundParts {
     site: Partial<Omit<SiteInput, "masters" | "workers" | "hypervisors" | "networks" | "director">>;
@@ -349,133 +445,6 @@ function checkCluster(parts: SoundParts, issues: ConfigIssue[]): void {
     }
 }
 
-function checkPrivateKey(key: StackConfigInput["sshPrivateKey"], publicKey: string | undefined, issues: ConfigIssue[]): void {
-    const path = configPath("sshPrivateKey");
-    const setIt = `pulumi config set --secret ${CONFIG_NAMESPACE}:sshPrivateKey < ~/.ssh/<key>`;
-    if (key.value === undefined || key.value.trim() === "") {
-        issues.push({ path, message: `missing; the program logs in to every VM with it. Set it with \`${setIt}\`` });
-        return;
-    }
-    if (!key.secret) {
-        issues.push({ path, message: `is stored in plain text in the stack file; remove it and set it again as a secret with \`${setIt}\`` });
-    }
-    if (key.encrypted === true) {
-        return; // the plan does not decrypt: the rest is checked by `pulumi up` and preview
-    }
-    const half = privateKeyPublicHalf(key.value);
-    if (!half.ok) {
-        issues.push({ path, message: `${half.problem}; set it with \`${setIt}\`` });
-        return;
-    }
-    if (half.encrypted) {
-        issues.push({ path, message: `is protected by a passphrase, which the program has no way to give; store an unencrypted copy as the secret (\`cp <key> /tmp/k && ssh-keygen -p -N '' -f /tmp/k\`, then \`${setIt.replace("~/.ssh/<key>", "/tmp/k")}\` and remove /tmp/k)` });
-        return;
-    }
-    const site = publicKey === undefined ? undefined : parsePublicKey(publicKey);
-    if (site?.ok === true && publicKeyId(site.type, site.blob) !== half.publicKey) {
-        issues.push({
-            path,
-            message: `is not the pair of ${sitePath("access", "publicKey")} (its public half is '${half.publicKey}'), so every VM would refuse the program's logins; set the matching .pub as site.access.publicKey, or set the private key of that public key`,
-        });
-    }
-}
-
-/** Refuse `kvm-k8s:*` keys the program does not read, with the one probably meant. */
-function checkStackKeys(keys: string[] | undefined, issues: ConfigIssue[]): void {
-    const known = ["profile", "site", "sshPrivateKey"];
-    const siteKeys = Object.keys(siteSchema.shape);
-    for (const full of keys ?? []) {
-        const key = full.slice(CONFIG_NAMESPACE.length + 1);
-        if (known.includes(key)) {
-            continue;
-        }
-        const guess = closest(key, known);
-        const siteKey = closest(key, siteKeys);
-        const hint =
-            guess !== undefined
-                ? `did you mean ${configPath(guess)}?`
-                : siteKey !== undefined
-                  ? `did you mean ${sitePath(siteKey)}? Site settings go inside kvm-k8s:site (\`pulumi config set --path site.${siteKey} ...\`)`
-                  : `this program reads only ${known.map((k) => configPath(k)).join(", ")}`;
-        issues.push({ path: full, message: `unknown key, which the program would ignore; ${hint}. Remove it with \`pulumi config rm ${full}\`` });
-    }
-}
-
-/** Site values are plain config (they reach Helm values, cloud-init and the plan in plain text). */
-function checkSiteSecrets(paths: string[] | undefined, issues: ConfigIssue[]): void {
-    for (const path of paths ?? []) {
-        issues.push({
-            path,
-            message:
-                "holds a secret (`pulumi config set --secret --path`), but kvm-k8s:site is plain configuration: everything in it reaches Helm values, cloud-init and the plan as plain text. " +
-                "Remove it (`pulumi config rm --path " + path.replace(/^kvm-k8s:/, "") + "`); put the secret in a Kubernetes Secret made outside this program and point the chart at it (most charts take an existingSecret value)",
-        });
-    }
-}
-
-export type ValidateResult = { ok: true; profile: ProfileName; site: SiteInput } | { ok: false; issues: ConfigIssue[] };
-
-/**
- * Check a stack's configuration: its profile, its site overlaid on the profile's, and its
- * keys. Returns every problem found, or the site parsed; never throws on bad input.
- */
-export function validateSite(input: StackConfigInput): ValidateResult {
-    const chosen = chooseProfile(input.profile);
-    if (!chosen.ok) {
-        // Without a profile the defaults are unknown, so nothing else can be judged yet.
-        return { ok: false, issues: [chosen.issue] };
-    }
-    const { name: profileName, profile } = chosen;
-    const issues: ConfigIssue[] = [];
-    const merged = overlaySite(profile, input.site, issues);
-
-    checkStackKeys(input.keys, issues);
-    checkSiteSecrets(input.secretSitePaths, issues);
-    const parsed = siteSchema.safeParse(merged);
-    if (!parsed.success) {
-        issues.push(...zodIssues(parsed.error, merged, []));
-    }
-    const parts = soundParts(merged);
-    checkNetworks(parts, issues);
-    checkMasters(merged, profileName, profile, parts, issues);
-    checkSizes(profileName, profile, parts, issues);
-    checkNodes(parts.site.name, parts, issues);
-    checkCluster(parts, issues);
-    if (parts.site.apps !== undefined) {
-        issues.push(...checkApps(parts.site.apps));
-    }
-    checkAirGap(parts, issues);
-    if (profileName === "prod") {
-        checkNewSite(input.site, profile, parts, issues);
-    }
-    issues.push(...checkSomewhereForApps(merged.workers, parts.site.apps));
-    checkNetworksReach(parts, issues);
-    checkReservationsFit(parts, issues);
-    checkPrivateKey(input.sshPrivateKey, parts.site.access?.publicKey, issues);
-
-    if (issues.length > 0 || !parsed.success) {
-        return { ok: false, issues: dedupe(issues) };
-    }
-    return { ok: true, profile: profileName, site: parsed.data };
-}
-
-/** The profile the stack names. No silent default: a prod site file that lost this line must not deploy dev. */
-function chooseProfile(name: unknown): { ok: true; name: ProfileName; profile: Profile } | { ok: false; issue: ConfigIssue } {
-    if (typeof name === "string" && (profileNames as readonly string[]).includes(name)) {
-        return { ok: true, name: name as ProfileName, profile: profiles[name as ProfileName] };
-    }
-    const what = name === undefined || name === null ? "missing" : `${typeof name === "string" ? `'${name}'` : describe(name)} is not a profile`;
-    return { ok: false, issue: { path: configPath("profile"), message: `${what}; set one of ${profileNames.join(", ")}` } };
-}
-
-/** The stack's site overlaid on its profile's; a site that is not an object overrides nothing. */
-function overlaySite(profile: Profile, site: unknown, issues: ConfigIssue[]): Record<string, unknown> {
-    if (site !== undefined && !isPlainObject(site)) {
-        issues.push({ path: configPath("site"), message: `expected an object of overrides, got ${describe(site)}` });
-    }
-    return overlay(profile.site, isPlainObject(site) ? site : undefined) as Record<string, unknown>;
-}
-
 /** An air-gapped site fetches from its own hosts only (airgap.ts). */
 function checkAirGap(parts: SoundParts, issues: ConfigIssue[]): void {
     if (parts.site.cluster !== undefined) {
@@ -507,4 +476,35 @@ function checkReservationsFit(parts: SoundParts, issues: ConfigIssue[]): void {
         .filter((n) => n.role !== "director")
         .map(({ role, path, node }) => ({ path: sitePath(...path), name: node.name, vcpu: node.vcpu ?? sizes[role].vcpu, memoryMiB: node.memoryMiB ?? sizes[role].memoryMiB, diskGiB: node.diskGiB ?? sizes[role].diskGiB }));
     issues.push(...checkReservations(cluster.kubelet, nodes));
+}
+
+function checkPrivateKey(key: StackConfigInput["sshPrivateKey"], publicKey: string | undefined, issues: ConfigIssue[]): void {
+    const path = configPath("sshPrivateKey");
+    const setIt = `pulumi config set --secret ${CONFIG_NAMESPACE}:sshPrivateKey < ~/.ssh/<key>`;
+    if (key.value === undefined || key.value.trim() === "") {
+        issues.push({ path, message: `missing; the program logs in to every VM with it. Set it with \`${setIt}\`` });
+        return;
+    }
+    if (!key.secret) {
+        issues.push({ path, message: `is stored in plain text in the stack file; remove it and set it again as a secret with \`${setIt}\`` });
+    }
+    if (key.encrypted === true) {
+        return; // the plan does not decrypt: the rest is checked by `pulumi up` and preview
+    }
+    const half = privateKeyPublicHalf(key.value);
+    if (!half.ok) {
+        issues.push({ path, message: `${half.problem}; set it with \`${setIt}\`` });
+        return;
+    }
+    if (half.encrypted) {
+        issues.push({ path, message: `is protected by a passphrase, which the program has no way to give; store an unencrypted copy as the secret (\`cp <key> /tmp/k && ssh-keygen -p -N '' -f /tmp/k\`, then \`${setIt.replace("~/.ssh/<key>", "/tmp/k")}\` and remove /tmp/k)` });
+        return;
+    }
+    const site = publicKey === undefined ? undefined : parsePublicKey(publicKey);
+    if (site?.ok === true && publicKeyId(site.type, site.blob) !== half.publicKey) {
+        issues.push({
+            path,
+            message: `is not the pair of ${sitePath("access", "publicKey")} (its public half is '${half.publicKey}'), so every VM would refuse the program's logins; set the matching .pub as site.access.publicKey, or set the private key of that public key`,
+        });
+    }
 }
