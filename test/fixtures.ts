@@ -51,6 +51,7 @@ export function stackSite(stack: string): SiteConfig {
 export const TOOLS = {
     pyyaml: { probe: ["/usr/bin/python3", "-c", "import yaml"], package: "python3-yaml" },
     cloudInit: { probe: ["/usr/bin/python3", "-c", "import cloudinit.net"], package: "cloud-init" },
+    tomllib: { probe: ["/usr/bin/python3", "-c", "import tomllib"], package: "python3" },
     cloudInitCli: { probe: ["cloud-init", "--version"], package: "cloud-init" },
     shellcheck: { probe: ["shellcheck", "--version"], package: "shellcheck" },
     sshKeygen: { probe: ["ssh-keygen", "-V"], package: "openssh-client", anyStatus: true },
