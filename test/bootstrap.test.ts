@@ -402,14 +402,17 @@ describe("bootstrap graph (pulumi mocks)", () => {
         const env = prepareNodeEnv(site, site.workers[0], { caCertPem: "CA-PEM", password: "pw", opsPublicKey: "ssh-ed25519 AAAAops" });
         assert.strictEqual(env.NTP_SERVERS, "10.10.0.1");
         assert.strictEqual(env.KUBERNETES_APT_REPO, "http://10.10.0.1/kubernetes/core:/stable:/v1.36/deb/", "the site's own mirror");
-        assert.strictEqual(env.MIRRORED_REGISTRIES, "docker.io registry.k8s.io quay.io ghcr.io");
+        const containerd = env.CONTAINERD_FILES.split("\n").map((r) => r.split(" ").slice(0, 2).join(" "));
+        assert.deepStrictEqual(containerd.slice(2), ["docker.io", "registry.k8s.io", "quay.io", "ghcr.io"].map((u) => `0600 /etc/containerd/certs.d/${u}/hosts.toml`));
         // reservations and eviction are in the KubeletConfiguration, not deprecated flags
         assert.strictEqual(env.KUBELET_EXTRA_ARGS, "");
         assert.ok(String(env.HOSTS_ENTRIES).split("\n").includes("10.10.0.10 registry.site1.kvm-k8s.internal"));
         assert.ok(String(env.HOSTS_ENTRIES).split("\n").includes("10.10.0.22 site1-worker-2.site1.kvm-k8s.internal site1-worker-2"));
         assert.strictEqual(env.KVMK8S_FILES, filesPayload([{ path: "/usr/local/share/ca-certificates/kvm-k8s-registry-ca.crt", mode: "0644", content: "CA-PEM" }]));
-        assert.deepStrictEqual([env.REGISTRY_USER, env.REGISTRY_PASSWORD], ["kvmk8s", "pw"]);
-        assert.strictEqual(prepareNodeEnv(stackSite("dev"), stackSite("dev").workers[0], { caCertPem: "x", password: "y", opsPublicKey: "z" }).MIRRORED_REGISTRIES, "");
+        // containerd's files carry the pull credentials (test/containerd.test.ts has their content)
+        assert.ok(Buffer.from(env.CONTAINERD_FILES.split("\n")[1].split(" ")[2], "base64").toString().includes(`Basic ${Buffer.from("kvmk8s:pw").toString("base64")}`));
+        const dev = prepareNodeEnv(stackSite("dev"), stackSite("dev").workers[0], { caCertPem: "x", password: "y", opsPublicKey: "z" });
+        assert.strictEqual(dev.CONTAINERD_FILES.split("\n").length, 2, "dev is not air-gapped: config.toml and the registry's hosts.toml only");
     });
 
     describe("how scripts receive their input", () => {

@@ -14,6 +14,9 @@ import * as os from "os";
 import * as path from "path";
 import { prepareDirectorEnv } from "../components/director";
 import { prepareNodeEnv } from "../components/nodes";
+import { containerdFiles } from "../components/nodes/containerd";
+import { REGISTRY_CA_PATH } from "../components/registry";
+import { filesPayload } from "../components/remote";
 import { kubeadmImages } from "../stacks";
 import { resolveOrThrow, ROOT, stackInput, stackSite } from "./fixtures";
 
@@ -26,8 +29,7 @@ const NODE_ENV = {
     NTP_SERVERS: "10.10.0.1",
     KUBERNETES_VERSION: "1.31.4",
     KUBERNETES_APT_REPO: "http://10.10.0.1/kubernetes/core:/stable:/v1.31/deb/",
-    REGISTRY_HOST: "registry.site1.example",
-    REGISTRY_PORT: "5000",
+    CONTAINERD_FILES: filesPayload(containerdFiles({ registry: "registry.site1.example:5000", caPath: REGISTRY_CA_PATH, mirrored: [], sandboxImage: "registry.k8s.io/pause:3.10" })),
 };
 const DIRECTOR_ENV = {
     KUBERNETES_VERSION: "1.31.4",
@@ -374,6 +376,11 @@ describe("prepare-director.sh mirror_images, with a stand-in skopeo", () => {
 
 describe("what the program hands node preparation and the director", () => {
     const access = { caCertPem: "CA", password: "pw", opsPublicKey: "ssh-ed25519 AAAAops" };
+    // containerd's sandbox image, from the config.toml record of CONTAINERD_FILES
+    const sandboxImage = (env: Record<string, string>): string | undefined => {
+        const record = env.CONTAINERD_FILES.split("\n").find((r) => r.split(" ")[1] === "/etc/containerd/config.toml");
+        return /^ {2}sandbox_image = "([^"]+)"$/m.exec(Buffer.from(record?.split(" ")[2] ?? "", "base64").toString("utf8"))?.[1];
+    };
 
     it("prod nodes: the site's Debian mirror, nfs-common for NFS storage, kubeadm's pause as sandbox image", () => {
         const site = stackSite("prod");
@@ -381,7 +388,7 @@ describe("what the program hands node preparation and the director", () => {
         assert.strictEqual(env.DEBIAN_MIRROR, "http://10.10.0.1/debian");
         assert.strictEqual(env.DEBIAN_SECURITY_MIRROR, "http://10.10.0.1/debian-security");
         assert.strictEqual(env.NODE_PACKAGES, "nfs-common");
-        assert.strictEqual(env.SANDBOX_IMAGE, "registry.k8s.io/pause:3.10.2");
+        assert.strictEqual(sandboxImage(env), "registry.k8s.io/pause:3.10.2");
     });
 
     it("dev nodes: the image's own sources, no extra package", () => {
@@ -395,7 +402,7 @@ describe("what the program hands node preparation and the director", () => {
         const overrides = input.site as Record<string, object | undefined>;
         overrides.cluster = { ...overrides.cluster, kubernetesVersion: "1.35.4" };
         const site = resolveOrThrow(input);
-        assert.strictEqual(prepareNodeEnv(site, site.workers[0], access).SANDBOX_IMAGE, "registry.k8s.io/pause:3.10.1");
+        assert.strictEqual(sandboxImage(prepareNodeEnv(site, site.workers[0], access)), "registry.k8s.io/pause:3.10.1");
     });
 
     it("the director: the mirror, and kubeadm's images to check only when air-gapped", async () => {

@@ -85,13 +85,16 @@ function redact(value: unknown): unknown {
 
 const SECRET_ENV = /^export ([A-Z0-9_]+)='((?:[^']|'\\'')*)'$/gm;
 
+/** Variables that carry "MODE PATH BASE64" file records: shown one file a line, secret ones redacted. */
+const FILE_RECORDS = new Set(["KVMK8S_FILES", "CONTAINERD_FILES"]);
+
 /** A script's environment from a Command's stdin, with secret values (and secret files) redacted. */
 export function scriptEnvironment(stdin: string): Record<string, string> {
     const env: Record<string, string> = {};
     for (const match of stdin.matchAll(SECRET_ENV)) {
         const [, name, quoted] = match;
         const value = quoted.split(`'\\''`).join("'");
-        if (name === "KVMK8S_FILES") {
+        if (FILE_RECORDS.has(name)) {
             env[name] = value
                 .split("\n")
                 .filter((l) => l.length > 0)

@@ -9,6 +9,7 @@ import { NodeSpec, SiteConfig } from "../../stacks";
 import { MIRRORED_REGISTRIES, REGISTRY_CA_PATH } from "../registry";
 import { Connection, filesPayload, loadScript, scriptCommand, ScriptEnv } from "../remote";
 import { VirtualMachine } from "../vm";
+import { containerdFiles } from "./containerd";
 
 export const prepareNodeScript = loadScript("components/nodes/scripts/prepare-node.sh", {
     NODE_NAME: "required",
@@ -18,12 +19,7 @@ export const prepareNodeScript = loadScript("components/nodes/scripts/prepare-no
     DEBIAN_MIRROR: "optional",
     DEBIAN_SECURITY_MIRROR: "optional",
     NODE_PACKAGES: "optional",
-    REGISTRY_HOST: "required",
-    REGISTRY_PORT: "required",
-    REGISTRY_USER: "optional",
-    REGISTRY_PASSWORD: "optional",
-    MIRRORED_REGISTRIES: "optional",
-    SANDBOX_IMAGE: "optional",
+    CONTAINERD_FILES: "required",
     KUBELET_EXTRA_ARGS: "optional",
     HOSTS_ENTRIES: "optional",
     OPS_USER: "optional",
@@ -63,14 +59,18 @@ export function prepareNodeEnv(site: NodeSite, node: NodeSpec, registry: Directo
         DEBIAN_MIRROR: cluster.debianMirror?.url ?? "",
         DEBIAN_SECURITY_MIRROR: cluster.debianMirror?.security ?? "",
         NODE_PACKAGES: cluster.nodePackages.join(" "),
-        REGISTRY_HOST: cluster.registry.host,
-        REGISTRY_PORT: String(cluster.registry.port),
-        // the registry authenticates pulls too; containerd sends these from hosts.toml
-        REGISTRY_USER: cluster.registry.user,
-        REGISTRY_PASSWORD: registry.password,
-        MIRRORED_REGISTRIES: cluster.airGapped ? MIRRORED_REGISTRIES.join(" ") : "",
-        // the pause kubeadm expects for this version (stacks/kubeadm-images.ts)
-        SANDBOX_IMAGE: cluster.sandboxImage,
+        // Secret: the registry authenticates pulls too, and containerd sends the credentials
+        // from hosts.toml. Air-gapped sites pull the public registries through it.
+        CONTAINERD_FILES: filesPayload(
+            containerdFiles({
+                registry: `${cluster.registry.host}:${cluster.registry.port}`,
+                caPath: REGISTRY_CA_PATH,
+                credentials: { user: cluster.registry.user, password: registry.password },
+                mirrored: cluster.airGapped ? MIRRORED_REGISTRIES : [],
+                // the pause kubeadm expects for this version (stacks/kubeadm-images.ts)
+                sandboxImage: cluster.sandboxImage,
+            }),
+        ),
         // Reservations and eviction live in the KubeletConfiguration (kubeadm init): no
         // deprecated flags; empty also takes them off nodes that had them.
         KUBELET_EXTRA_ARGS: "",

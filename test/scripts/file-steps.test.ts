@@ -1,7 +1,7 @@
 /** The scripts' file steps, run twice in a temp root: each writes once, then changes nothing. */
 import * as assert from "assert";
 import * as fs from "fs";
-import { b64, NODE_ENV, ok, PREPARE_NODE, Sandbox, sleepMs } from "./runner";
+import { b64, containerdPayload, NODE_ENV, ok, PREPARE_NODE, Sandbox, sleepMs } from "./runner";
 
 describe("remote scripts: file steps, run twice in a temp root", () => {
     let box: Sandbox;
@@ -252,7 +252,7 @@ describe("remote scripts: file steps, run twice in a temp root", () => {
     });
 
     it("prepare-node.sh containerd_hosts: one hosts.toml per mirrored upstream, stale ones removed", () => {
-        const env = { ...NODE_ENV, KVMK8S_ONLY: "containerd_hosts", MIRRORED_REGISTRIES: "docker.io quay.io" };
+        const env = { ...NODE_ENV, KVMK8S_ONLY: "containerd_hosts", CONTAINERD_FILES: containerdPayload({ mirrored: ["docker.io", "quay.io"] }) };
         box.put("/etc/containerd/certs.d/example.org/hosts.toml", "server = \"https://example.org\"\n");
         ok(box.run(PREPARE_NODE, env), "first run");
         const docker = box.get("/etc/containerd/certs.d/docker.io/hosts.toml");
@@ -268,23 +268,24 @@ describe("remote scripts: file steps, run twice in a temp root", () => {
         ok(again, "second run");
         assert.doesNotMatch(again.stdout, /changed:/);
 
-        const fewer = box.run(PREPARE_NODE, { ...env, MIRRORED_REGISTRIES: "quay.io" });
+        const fewer = box.run(PREPARE_NODE, { ...env, CONTAINERD_FILES: containerdPayload({ mirrored: ["quay.io"] }) });
         ok(fewer, "docker.io dropped");
         assert.match(fewer.stdout, /^changed: removed \/etc\/containerd\/certs\.d\/docker\.io\/hosts\.toml/m);
         assert.ok(!fs.existsSync(box.p("/etc/containerd/certs.d/docker.io")));
         assert.ok(fs.existsSync(box.p("/etc/containerd/certs.d/example.org/hosts.toml")), "files it did not write stay");
 
         // With pull credentials: a Basic Authorization header for the registry host only, files 0600.
-        const withAuth = box.run(PREPARE_NODE, { ...env, REGISTRY_USER: "kvmk8s", REGISTRY_PASSWORD: "pa'ss" });
+        const credentials = { user: "kvmk8s", password: "pa'ss" };
+        const withAuth = box.run(PREPARE_NODE, { ...env, CONTAINERD_FILES: containerdPayload({ mirrored: ["docker.io", "quay.io"], credentials }) });
         ok(withAuth, "with credentials");
         const quay = box.get("/etc/containerd/certs.d/quay.io/hosts.toml");
         assert.match(quay, new RegExp(`^\\[host\\."https://registry\\.site1\\.example:5000"\\.header\\]\\n {2}Authorization = "Basic ${b64("kvmk8s:pa'ss")}"$`, "m"));
         assert.strictEqual(box.mode("/etc/containerd/certs.d/quay.io/hosts.toml"), 0o600);
         assert.strictEqual(box.mode("/etc/containerd/certs.d/registry.site1.example:5000/hosts.toml"), 0o600);
         assert.doesNotMatch(withAuth.stdout + withAuth.stderr, /pa'ss|cGEnc3M|Basic/);
-        const half = box.run(PREPARE_NODE, { ...env, REGISTRY_USER: "kvmk8s" });
-        assert.notStrictEqual(half.status, 0);
-        assert.match(half.stderr, /REGISTRY_USER and REGISTRY_PASSWORD go together/);
+        const elsewhere = box.run(PREPARE_NODE, { ...env, CONTAINERD_FILES: `${env.CONTAINERD_FILES}\n0644 /etc/passwd ${b64("x")}` });
+        assert.notStrictEqual(elsewhere.status, 0);
+        assert.match(elsewhere.stderr, /CONTAINERD_FILES: '\/etc\/passwd' is neither/);
     });
 
     it("prepare-node.sh kubelet_args: /etc/default/kubelet written once", () => {

@@ -9,6 +9,8 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { containerdFiles, ContainerdSite } from "../../components/nodes/containerd";
+import { filesPayload } from "../../components/remote";
 import { envEntries, headerOf } from "../script-headers";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -224,14 +226,17 @@ export const ok = (r: Run, what: string): void =>
 
 export const b64 = (s: string | Buffer): string => Buffer.from(s).toString("base64");
 
+/** containerd's files as the program renders them (components/nodes/containerd.ts). */
+export const containerdPayload = (site: Partial<ContainerdSite> = {}): string =>
+    filesPayload(containerdFiles({ registry: "registry.site1.example:5000", caPath: "/usr/local/share/ca-certificates/kvm-k8s-registry-ca.crt", mirrored: [], sandboxImage: "registry.k8s.io/pause:3.10", ...site }));
+
 // Inputs prepare-node.sh requires before any step runs.
 export const NODE_ENV = {
     NODE_NAME: "master-1",
     NTP_SERVERS: "10.10.0.1 ntp.site1.example",
     KUBERNETES_VERSION: "1.31.4",
     KUBERNETES_APT_REPO: "https://pkgs.k8s.io/core:/stable:/v1.31/deb/",
-    REGISTRY_HOST: "registry.site1.example",
-    REGISTRY_PORT: "5000",
+    CONTAINERD_FILES: containerdPayload(),
 };
 export const PREPARE_NODE = "components/nodes/scripts/prepare-node.sh";
 
