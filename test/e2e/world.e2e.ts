@@ -174,9 +174,10 @@ describe("the e2e world, without Pulumi: a VM made with virsh boots from the bas
     it("node preparation, sent as the program sends it, installs from the site's mirror and exits 0", function () {
         mustRun("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=kvm-k8s e2e registry CA", "-keyout", path.join(tmp, "ca.key"), "-out", path.join(tmp, "ca.crt")]);
         mustRun("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "kvm-k8s-ops", "-f", path.join(tmp, "ops")]);
+        const password = "e2e-world-test-password";
         prepareEnv = prepareNodeEnv(site, node, {
             caCertPem: fs.readFileSync(path.join(tmp, "ca.crt"), "utf8"),
-            password: "e2e-world-test-password",
+            password,
             opsPublicKey: fs.readFileSync(path.join(tmp, "ops.pub"), "utf8").trim(),
         });
         // The site has no Kubernetes apt repository yet (PROGRAM-CHANGES.md): the package steps
@@ -192,7 +193,7 @@ describe("the e2e world, without Pulumi: a VM made with virsh boots from the bas
         assert.match(outputs[0], /^changed: installed chrony$/m, "chrony was not installed");
         assert.match(outputs[0], /^changed: installed containerd$/m, "containerd was not installed");
         assert.match(outputs[0], /^SKIPPED: .*Kubernetes apt repo .* unreachable/m);
-        assert.ok(!outputs[0].includes(prepareEnv.REGISTRY_PASSWORD), "preparation printed the registry password");
+        assert.ok(!outputs[0].includes(password), "preparation printed the registry password");
         const sources = ssh.ok("cat /etc/apt/sources.list.d/kvm-k8s-debian.sources");
         assert.match(sources, new RegExp(`URIs: http://${WORLD.hostIp.replace(/\./g, "\\.")}/debian/`), sources);
         const policy = ssh.ok("apt-cache policy containerd");
