@@ -29,6 +29,7 @@ import { scriptEnvironment } from "../tools/plan";
 import { needTools, ROOT, stackSite } from "./fixtures";
 import { assertGolden } from "./golden";
 import { expandBase64, MOCK_SECRET } from "./harness";
+import { dumpDifferences, flattenDump, isZeroValue, RUNC_OPTIONS } from "./vm/containerd-dump";
 
 const SITE: ContainerdSite = {
     registry: "registry.site1.example:5000",
@@ -317,6 +318,21 @@ describe("containerd's files", () => {
                 assert.match(r.stderr, message);
                 assert.doesNotMatch(r.stdout, /changed:|ok:/, "no step ran");
             }
+        });
+    });
+
+    describe("comparing containerd config dumps (the real-VM test's proof)", () => {
+        it("flattens sections and keys, and tells apart keys only one side has and changed values", () => {
+            const a = ['imports = ["/tmp/a.toml"]', "version = 2", "", "[plugins]", "", `  ${RUNC_OPTIONS}`, '    BinaryName = ""', "    SystemdCgroup = true"].join("\n");
+            const b = ['imports = ["/etc/containerd/config.toml"]', "version = 2", "[plugins]", `  ${RUNC_OPTIONS}`, "    SystemdCgroup = true"].join("\n");
+            assert.deepStrictEqual(flattenDump(b), new Map([["imports", '["/etc/containerd/config.toml"]'], ["version", "2"], [`${RUNC_OPTIONS} SystemdCgroup`, "true"]]));
+            assert.deepStrictEqual(dumpDifferences(a, b), {
+                onlyFirst: [[`${RUNC_OPTIONS} BinaryName`, '""']],
+                onlySecond: [],
+                changed: [["imports", '["/tmp/a.toml"]', '["/etc/containerd/config.toml"]']],
+            });
+            assert.ok(isZeroValue('""') && isZeroValue("0") && isZeroValue("false") && !isZeroValue("true") && !isZeroValue('"x"'));
+            assert.throws(() => flattenDump("[a]\nk = 1\nk = 2"), /\[a\] k twice/);
         });
     });
 });

@@ -4,7 +4,11 @@
  * master, logs in over SSH with the rendered login key and the pinned host key, checks what
  * cloud-init made of it, then runs the node preparation script twice exactly as the program
  * sends it (env prelude + library installer + prepare-node.sh, `sudo -n bash <file>`) and
- * checks the node's state and that the second run changed nothing.
+ * checks the node's state and that the second run changed nothing. containerd: the minimal
+ * config.toml the program renders must give the effective configuration (`containerd config
+ * dump`) the awk-patched `containerd config default` of earlier versions gave
+ * (test/legacy/containerd.sh), computed on the VM each run; containerd is restarted by the
+ * first run (its config.toml changed) and not by the second.
  *
  * The root disk is built once with debootstrap by test/vm/build-image.sh and cached in
  * /var/cache/kvm-k8s/vm/bookworm-<hash of build-image.sh>/, outside the clone so CI runs in a
@@ -36,9 +40,11 @@ import * as path from "path";
 import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from "child_process";
 import { renderCloudInit } from "../../components/vm";
 import { prepareNodeEnv, prepareNodeScript } from "../../components/nodes";
+import { CERTS_D, CONTAINERD_CONFIG_PATH } from "../../components/nodes/containerd";
 import { envPrelude, LIBRARY_PATH, RUN_STDIN_AS_ROOT } from "../../components/remote";
 import { NodeSpec, SiteConfig } from "../../stacks/types";
 import { ROOT, stackSite } from "../fixtures";
+import { dumpDifferences, flattenDump, isZeroValue, RUNC_OPTIONS } from "./containerd-dump";
 
 const BREAK = process.env.KVMK8S_VM_BREAK ?? "";
 if (!["", "user-data", "script"].includes(BREAK)) {
@@ -49,6 +55,7 @@ const BUILD_SCRIPT = path.join(ROOT, "test", "vm", "build-image.sh");
 const SLIRP = { address: "10.0.2.15", prefix: 24, gateway: "10.0.2.2", dns: ["10.0.2.3"] };
 const NTP_SERVERS = ["10.0.2.2"];
 const SSH_WAIT_S = 600;
+const PULL_PASSWORD = "vm-test-dummy-password";
 /** The whole run, image build included, must end within this (each test gets what is left). */
 const RUN_LIMIT_MS = 25 * 60_000;
 
@@ -342,6 +349,9 @@ describe("real VM: boot the dev master with its rendered cloud-init, then prepar
     describe("node preparation, run twice as the program runs it", function () {
         let env: Record<string, string> = {};
         const outputs: string[] = [];
+        /** containerd's main PID and when it last became active, after each run (index 0: before the first). */
+        const containerdState: string[] = [];
+        const containerdNow = (): string => sshOk("sudo -n systemctl show -p MainPID -p ActiveEnterTimestampMonotonic containerd").trim();
 
         before(function () {
             phase("prepare-node inputs: test CA, ops key");
@@ -352,7 +362,7 @@ describe("real VM: boot the dev master with its rendered cloud-init, then prepar
             mustRun("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "kvm-k8s-ops", "-f", path.join(tmp, "ops")]);
             env = prepareNodeEnv(site, node, {
                 caCertPem: fs.readFileSync(path.join(tmp, "ca.crt"), "utf8"),
-                password: "vm-test-dummy-password",
+                password: PULL_PASSWORD,
                 opsPublicKey: fs.readFileSync(path.join(tmp, "ops.pub"), "utf8").trim(),
             });
             env.NTP_SERVERS = NTP_SERVERS.join(" ");
@@ -382,16 +392,23 @@ describe("real VM: boot the dev master with its rendered cloud-init, then prepar
                         (out.trim() ? `its output:\n${out}` : "it printed nothing: it stopped before its first step"),
                 );
             }
-            assert.ok(!out.includes(env.REGISTRY_PASSWORD), `run ${n} printed the registry password`);
-            done(`prepare-node run ${n}: exit 0`);
+            assert.ok(!out.includes(PULL_PASSWORD), `run ${n} printed the registry password`);
+            containerdState[n] = containerdNow();
+            done(`prepare-node run ${n}: exit 0; containerd ${containerdState[n].replace(/\n/g, ", ")}`);
             return r.stdout;
         }
 
         it("the first run exits 0, and skips the Kubernetes packages visibly when offline", function () {
+            // Debian's package starts containerd at boot with its own config.toml
+            containerdState[0] = containerdNow();
+            console.log(`      [vm] containerd before preparation: ${containerdState[0].replace(/\n/g, ", ")}`);
             outputs[0] = prepare(1);
             assert.match(outputs[0], /^changed: /m, "the first run changed nothing on a fresh VM");
             assert.match(outputs[0], /^SKIPPED: .*Kubernetes apt repo .* unreachable/m, "no SKIPPED line for the Kubernetes repo");
             assert.match(outputs[0], /^SKIPPED: kubelet kubeadm kubectl not installed/m, "no SKIPPED line for the Kubernetes packages");
+            assert.match(outputs[0], /^changed: wrote \/etc\/containerd\/config\.toml$/m, "the rendered config.toml replaces Debian's");
+            assert.match(outputs[0], /^changed: restarted containerd$/m, "a changed config.toml restarts containerd");
+            assert.notStrictEqual(containerdState[1], containerdState[0], "containerd was not restarted with its new config.toml");
         });
 
         it("the second run exits 0 and changes nothing", function () {
@@ -399,6 +416,8 @@ describe("real VM: boot the dev master with its rendered cloud-init, then prepar
             outputs[1] = prepare(2);
             const changed = outputs[1].split("\n").filter((l) => l.startsWith("changed:"));
             assert.deepStrictEqual(changed, [], `the second run changed things (not idempotent):\n${changed.join("\n")}`);
+            assert.match(outputs[1], /^ok: containerd already running with the current config$/m);
+            assert.strictEqual(containerdState[2], containerdState[1], "the second run restarted containerd (MainPID or ActiveEnterTimestampMonotonic moved)");
         });
 
         it("left the node ready for kubeadm: modules, sysctls, chrony, containerd, kubelet args, library, no swap", function () {
@@ -415,12 +434,14 @@ describe("real VM: boot the dev master with its rendered cloud-init, then prepar
             for (const s of NTP_SERVERS) {
                 assert.match(sources, new RegExp(`^server ${s.replace(/\./g, "\\.")}\\b`, "m"), `chrony sources lack ${s}:\n${sources}`);
             }
-            const toml = sshOk("sudo -n cat /etc/containerd/config.toml");
-            assert.match(toml, /SystemdCgroup = true/, "containerd config.toml: SystemdCgroup");
-            assert.match(toml, /config_path = "\/etc\/containerd\/certs\.d"/, "containerd config.toml: config_path");
-            const registry = `${env.REGISTRY_HOST}:${env.REGISTRY_PORT}`;
-            const hostsToml = sshOk(`sudo -n cat /etc/containerd/certs.d/${registry}/hosts.toml`);
-            assert.match(hostsToml, new RegExp(registry.replace(/\./g, "\\.")), `hosts.toml for ${registry}`);
+            // containerd's files are the rendered ones, byte for byte, with their modes
+            const registry = `${site.cluster.registry.host}:${site.cluster.registry.port}`;
+            const rendered = env.CONTAINERD_FILES.split("\n").map((r) => r.split(" "));
+            assert.deepStrictEqual(rendered.map(([, file]) => file), [CONTAINERD_CONFIG_PATH, `${CERTS_D}/${registry}/hosts.toml`]);
+            for (const [mode, file, content] of rendered) {
+                assert.strictEqual(sshOk(`sudo -n base64 -w0 ${file}`), content, `${file} is not the rendered one`);
+                assert.strictEqual(sshOk(`sudo -n stat -c 0%a ${file}`).trim(), mode, `${file} mode`);
+            }
             assert.strictEqual(sshOk("sudo -n systemctl is-active containerd").trim(), "active", "containerd running");
             const kubelet = sshOk("cat /etc/default/kubelet");
             // reservations are in kubeadm's KubeletConfiguration: no deprecated flags here
@@ -428,7 +449,46 @@ describe("real VM: boot the dev master with its rendered cloud-init, then prepar
             sshOk("test -s /usr/local/lib/kvm-k8s/lib.sh");
             assert.strictEqual(sshOk("sudo -n swapon --noheadings --show").trim(), "", "swap is on");
             sshOk(`test -s /usr/local/share/ca-certificates/kvm-k8s-registry-ca.crt`);
-            done(`overlay+br_netfilter, ip_forward/bridge-nf-call=1, chrony ${NTP_SERVERS.join(" ")}, containerd SystemdCgroup+config_path+hosts.toml(${registry}), kubelet args, lib.sh, swap off`);
+            done(`overlay+br_netfilter, ip_forward/bridge-nf-call=1, chrony ${NTP_SERVERS.join(" ")}, containerd active with the rendered config.toml+hosts.toml(${registry}), kubelet args, lib.sh, swap off`);
+        });
+
+        it("containerd's effective configuration is the one the awk-patched default config gave", function () {
+            assert.ok(outputs[1] !== undefined, "the runs did not complete");
+            phase("containerd config dump: the rendered config.toml against the old awk-patched default");
+            // The old file, made on the VM as prepare-node.sh made it: the installed containerd's
+            // `config default`, patched by the old awk program, with the same sandbox image.
+            const legacyPath = "/tmp/kvmk8s-legacy-config.toml";
+            const legacy = fs.readFileSync(path.join(ROOT, "test", "legacy", "containerd.sh"), "utf8");
+            const make = ssh(
+                "sudo -n bash",
+                `set -euo pipefail\nSANDBOX_IMAGE=${JSON.stringify(site.cluster.sandboxImage)}\n${legacy}\ncontainerd config default | legacy_config_toml >${legacyPath}\n`,
+            );
+            assert.strictEqual(make.status, 0, `making the old config.toml on the VM failed:\n${make.stderr}`);
+            const before = sshOk(`sudo -n containerd --config ${legacyPath} config dump`);
+            const now = sshOk("sudo -n containerd config dump");
+            const version = sshOk("containerd --version").trim();
+            const diff = dumpDifferences(before, now);
+
+            // Every difference is one of these two, and nothing else:
+            // 1. `imports` names the file each dump was read from.
+            assert.deepStrictEqual(diff.changed, [["imports", `["${legacyPath}"]`, `["${CONTAINERD_CONFIG_PATH}"]`]], `values that differ (${version})`);
+            assert.deepStrictEqual(diff.onlySecond, [], `settings only the rendered config.toml gives (${version})`);
+            // 2. The old file listed every runc option with its zero value; the rendered one
+            // states SystemdCgroup only. containerd keeps the options table as written and the
+            // CRI plugin decodes it into the runc shim's Options (a protobuf message), where an
+            // absent field and its zero value are the same: runc runs the same either way.
+            const extra = diff.onlyFirst.filter(([key, value]) => key.startsWith(`${RUNC_OPTIONS} `) && isZeroValue(value));
+            assert.deepStrictEqual(diff.onlyFirst, extra, `settings only the old file gave, other than zero-valued runc options (${version})`);
+            assert.ok(extra.length > 0, "the old file's zero-valued runc options are expected in its dump: is the comparison looking at the right section?");
+            const effective = flattenDump(now);
+            assert.strictEqual(effective.get(`${RUNC_OPTIONS} SystemdCgroup`), "true");
+            assert.strictEqual(effective.get('[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc] runtime_type'), '"io.containerd.runc.v2"');
+            assert.strictEqual(effective.get('[plugins."io.containerd.grpc.v1.cri".registry] config_path'), `"${CERTS_D}"`);
+            assert.strictEqual(effective.get('[plugins."io.containerd.grpc.v1.cri"] sandbox_image'), `"${site.cluster.sandboxImage}"`);
+            done(
+                `${version}: ${flattenDump(before).size} effective settings before, ${effective.size} now; the same but imports (the file read) and ` +
+                    `${extra.length} zero-valued runc options the old file spelled out (${extra.map(([k]) => k.slice(RUNC_OPTIONS.length + 1)).join(", ")})`,
+            );
         });
     });
 });
