@@ -369,6 +369,13 @@ describe("bootstrap graph (pulumi mocks)", () => {
             assert.ok(String(snapshot.inputs.stdin).includes("export SNAPSHOT_ID='2'"));
         });
 
+        it("a snapshot asked for in the same update as a new version is taken before the rolling upgrade starts", async () => {
+            const rec = await record(() => buildSite(withCluster("prod", { etcdSnapshot: 2 })));
+            const upgrade = cmd(rec, "site1-cluster-upgrade");
+            // etcd is snapshotted from a master; the upgrade drains and restarts the masters
+            assert.ok(upgrade.dependencies.includes(cmd(rec, "site1-cluster-etcd-snapshot").urn), "the upgrade does not wait for the snapshot");
+        });
+
         it("the director knows every node's pinned host key for its ops logins; nodes authorize its key from its address", () => {
             const { rec, site } = built.prod;
             const stdin = String(cmd(rec, "site1-cluster-roster").inputs.stdin);

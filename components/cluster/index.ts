@@ -1,18 +1,20 @@
 /**
  * THE ORDER of the kubeadm bootstrap, and what keeps membership right on later days. Each
  * step lives with the role it serves; this file only says what follows what. Every step
- * runs from the director (only it must be reachable from where Pulumi runs), and every
- * arrow below is a dependsOn:
+ * runs from the director (only it must be reachable from where Pulumi runs). Each arrow is a
+ * dependsOn; what runs side by side is said so:
  *
- *   director ready -> roster (expected nodes, their host keys) -> every node prepared (nodes/)
- *   -> kubeadm init on the first master                          (control-plane/init.ts)
- *   -> the admin kubeconfig on the director                      (director/)
- *   -> Calico, right after init                                  (calico.ts)
- *   -> the other masters join, one at a time                     (control-plane/join.ts)
- *   -> workers join, side by side                                (workers/join.ts)
- *   -> readiness gate: every node Ready                          (ready.ts)
- *   -> rolling upgrade, a no-op unless the version moved         (operations/upgrade.ts)
- *   -> an etcd snapshot when one is asked for                    (operations/etcd-snapshot.ts)
+ *   director ready -> each node's SSH wait and preparation, in parallel          (nodes/)
+ *   director ready -> roster: expected nodes and their host keys   (membership.ts)
+ *   roster + the first master prepared -> kubeadm init on it       (control-plane/init.ts)
+ *   -> the admin kubeconfig on the director                        (director/)
+ *   -> Calico, right after init                                    (calico.ts)
+ *   -> the other masters join, one at a time, each once prepared   (control-plane/join.ts)
+ *   -> workers join, side by side, each once prepared              (workers/join.ts)
+ *   -> readiness gate: every node Ready                            (ready.ts)
+ *   -> an etcd snapshot, when one is asked for                     (operations/etcd-snapshot.ts)
+ *   -> rolling upgrade (also after every node's preparation), a no-op unless the version
+ *      moved                                                       (operations/upgrade.ts)
  *
  * Before its kubeadm step each node gets a membership (membership.ts): it checks the
  * director can reach the node, and deleting it drains and removes the node. Each kubeadm
@@ -83,9 +85,10 @@ export class Cluster extends pulumi.ComponentResource {
         const controlPlaneComplete = this.masterJoins.at(-1) ?? this.calico;
         this.workerJoins = joinWorkers(steps, site, args.workers, pki, controlPlaneComplete, directorKubeconfig);
         this.ready = readinessGate(`${name}-ready`, on, nodes, [this.calico, this.init, ...this.masterJoins, ...this.workerJoins]);
-        // after preparation has pointed every node at the new version's package repository
-        this.upgrade = rollingUpgrade(`${name}-upgrade`, on, site, [this.ready, roster, ...nodes.map((n) => n.prepared)]);
-        etcdSnapshot(`${name}-etcd-snapshot`, on, site, [this.ready, roster]);
+        const snapshot = etcdSnapshot(`${name}-etcd-snapshot`, on, site, [this.ready, roster]);
+        // after preparation has pointed every node at the new version's package repository,
+        // and after a snapshot asked for in the same update: the backup comes before the change
+        this.upgrade = rollingUpgrade(`${name}-upgrade`, on, site, [this.ready, roster, ...nodes.map((n) => n.prepared), ...(snapshot ? [snapshot] : [])]);
 
         this.registerOutputs({ endpoint: controlPlaneEndpoint(site.cluster) });
     }
