@@ -42,7 +42,7 @@ export class Site extends pulumi.ComponentResource {
             hypervisors: this.hypervisors,
             site: config,
             director: { target: this.director.target, ready: this.director.ready },
-            registry: pulumi
+            directorAccess: pulumi
                 .all([this.secrets.registry.caCertPem, this.secrets.registry.password, this.secrets.opsKey.publicKey])
                 .apply(([caCertPem, password, opsPublicKey]) => ({ caCertPem, password, opsPublicKey })),
         };

@@ -1,166 +1,87 @@
 /**
- * Rules of the release catalogue (`site.apps.releases`) that span releases: dependencies must
- * exist, be enabled and not form a cycle; Helm release names must be unique in the site; no
- * release in the cluster's own namespaces, one default StorageClass, no externalIPs nothing
- * announces. Also what the catalogue decides: the install order, and whether nodes need the
- * NFS client.
+ * The release catalogue: the platform releases the program knows by name, each with its chart
+ * (repository or OCI reference, pinned version), namespace and values, and whether it is on
+ * by default; and the same releases taken from the director registry for air-gapped sites.
+ * The profiles (profiles.ts) pick from it; the rules that span releases are release-rules.ts.
  */
-import type { ConfigIssue } from "./issues";
-import { AppsInput, ReleaseInput } from "./schema";
+import { REGISTRY_PLACEHOLDER } from "./airgap";
+import { ReleaseInput } from "./schema";
 
-/** The Helm release name: fixed, from config, never generated. */
-export const releaseNameOf = (key: string, release: Pick<ReleaseInput, "name">): string => release.name ?? key;
-
-const path = (...parts: string[]): string => `kvm-k8s:site.apps.releases.${parts.join(".")}`;
-
-/** Namespaces the cluster itself uses: kube-* (Kubernetes) and Calico's. */
-const SYSTEM_NAMESPACE = /^(kube-.*|calico-.*|tigera-operator)$/;
-
-/** Platform releases that each install the default StorageClass. */
-const DEFAULT_STORAGE = ["local-path", "nfs-storage"];
-
-export function checkApps(apps: AppsInput): ConfigIssue[] {
-    const issues: ConfigIssue[] = [];
-    const enabled = Object.entries(apps.releases).filter(([, r]) => r.enabled);
-    const known = Object.keys(apps.releases);
-    for (const [key, release] of enabled) {
-        release.dependsOn.forEach((dep, i) => {
-            const at = `${path(key, "dependsOn")}[${i}]`;
-            if (!Object.prototype.hasOwnProperty.call(apps.releases, dep)) {
-                issues.push({ path: at, message: `'${dep}' is not a release of this site; use one of ${known.join(", ")}` });
-            } else if (!apps.releases[dep].enabled) {
-                issues.push({ path: at, message: `'${dep}' is disabled; enable it or drop this dependency` });
-            } else if (dep === key) {
-                issues.push({ path: at, message: "a release cannot depend on itself; remove this entry" });
-            }
-        });
-    }
-    for (const cycle of findCycles(apps)) {
-        issues.push({
-            path: path(cycle[0], "dependsOn"),
-            message: `dependency cycle ${[...cycle, cycle[0]].join(" -> ")}; remove one of these dependencies`,
-        });
-    }
-    // Unique across the site, not only per namespace: charts name cluster-scoped objects
-    // (ClusterRoles, webhooks, IngressClasses) after the release.
-    const seen = new Map<string, string>();
-    for (const [key, release] of enabled) {
-        const name = releaseNameOf(key, release);
-        const first = seen.get(name);
-        if (first !== undefined) {
-            issues.push({ path: path(key, "name"), message: `release name '${name}' is also used by ${first}; give each release its own name` });
-        }
-        seen.set(name, path(key));
-        if (SYSTEM_NAMESPACE.test(release.namespace) && release.namespace !== "kube-system") {
-            issues.push({
-                path: path(key, "namespace"),
-                message: `'${release.namespace}' belongs to the cluster (Kubernetes or Calico); the program would own it and delete it with the release: use a namespace of its own`,
-            });
-        }
-    }
-    const storage = enabled.filter(([key]) => DEFAULT_STORAGE.includes(key)).map(([key]) => key);
-    if (storage.length > 1) {
-        issues.push({
-            path: path(storage[1], "enabled"),
-            message: `${storage.join(" and ")} would both install a default StorageClass; keep one (set enabled: false on the other)`,
-        });
-    }
-    for (const [key, release] of enabled) {
-        for (const at of externalIpPaths(release.values)) {
-            issues.push({
-                path: `${path(key, "values")}.${at}`,
-                message:
-                    "no node answers for a Service's externalIPs here: nothing announces them (no kube-vip services, no BGP), so traffic to them goes nowhere; remove them and expose the Service as type NodePort (reach it on any node's address), or put a load balancer in front",
-            });
-        }
-    }
-    return issues;
-}
+export const release = (r: Omit<ReleaseInput, "enabled" | "dependsOn" | "timeoutSeconds" | "wait"> & Partial<ReleaseInput>): ReleaseInput => ({
+    enabled: true,
+    dependsOn: [],
+    timeoutSeconds: 600,
+    wait: true,
+    ...r,
+});
 
 /**
- * Where `values` sets a non-empty `externalIPs` list (Helm charts pass it to a Service), as
- * dotted paths relative to the values, e.g. `service.externalIPs`.
+ * The platform releases the program knows by name, pinned. A site turns one on or off
+ * (`enabled`) and overrides values; the profiles below pick the set per stack. The Kubernetes
+ * minors each pin supports are in stacks/versions.ts (CHART_SUPPORT); validation refuses an
+ * enabled release on a minor outside them.
  */
-export function externalIpPaths(values: unknown, at = ""): string[] {
-    if (Array.isArray(values)) {
-        return values.flatMap((v, i) => externalIpPaths(v, `${at}[${i}]`));
-    }
-    if (typeof values !== "object" || values === null) {
-        return [];
-    }
-    return Object.entries(values).flatMap(([key, value]) => {
-        const here = at === "" ? key : `${at}.${key}`;
-        if (key === "externalIPs" && Array.isArray(value) && value.length > 0) {
-            return [here];
-        }
-        return externalIpPaths(value, here);
-    });
-}
+export const platformReleases = {
+    "metrics-server": release({
+        chart: { repo: "https://kubernetes-sigs.github.io/metrics-server/", name: "metrics-server" },
+        version: "3.14.0",
+        namespace: "kube-system",
+        // no --kubelet-insecure-tls: kubelets serve certificates the cluster CA signed
+        // (serverTLSBootstrap; the readiness gate approves each node's, names checked)
+        values: {},
+    }),
+    "ingress-nginx": release({
+        chart: { repo: "https://kubernetes.github.io/ingress-nginx", name: "ingress-nginx" },
+        // retired upstream (2026-03): the final release supports Kubernetes up to 1.35 only, so it
+        // is off by default; a site on 1.35 may still enable it
+        version: "4.15.1",
+        namespace: "ingress-nginx",
+        enabled: false,
+        // no cloud load balancer and nothing announcing externalIPs here: NodePorts
+        values: { controller: { service: { type: "NodePort" } } },
+    }),
+    "cert-manager": release({
+        chart: { repo: "https://charts.jetstack.io", name: "cert-manager" },
+        version: "v1.21.2",
+        namespace: "cert-manager",
+        values: { crds: { enabled: true } },
+    }),
+    "local-path": release({
+        chart: { repo: "https://charts.containeroo.ch", name: "local-path-provisioner" },
+        version: "0.0.32",
+        namespace: "local-path-storage",
+        values: { storageClass: { defaultClass: true } },
+    }),
+    "nfs-storage": release({
+        chart: { repo: "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner/", name: "nfs-subdir-external-provisioner" },
+        version: "4.0.18",
+        namespace: "nfs-storage",
+        values: { nfs: { server: "10.30.0.2", path: "/export/kubernetes" }, storageClass: { defaultClass: true, name: "nfs" } },
+    }),
+    consul: release({
+        chart: { repo: "https://helm.releases.hashicorp.com", name: "consul" },
+        // consul-k8s 1.9 is documented for Kubernetes 1.30 to 1.34 only: off until HashiCorp
+        // lists a maintained minor; enabling it on 1.35+ is refused by validation
+        version: "1.9.3",
+        namespace: "consul",
+        enabled: false,
+        // catalog sync both ways: services on VMs and in Kubernetes find each other
+        values: {
+            global: { name: "consul", datacenter: "dc1" },
+            server: { replicas: 3 },
+            syncCatalog: { enabled: true, toConsul: true, toK8S: true, default: true },
+            connectInject: { enabled: false },
+        },
+        timeoutSeconds: 900,
+    }),
+};
 
 /**
- * Charts whose volumes the kubelet mounts over NFS on the node itself, so every node needs the
- * NFS client (`mount.nfs`, Debian's nfs-common): the NFS subdir provisioner hands out `nfs`
- * PersistentVolumes and mounts the export into its own pod the same way. (csi-driver-nfs
- * is not listed: its node plugin mounts from inside its container.)
+ * The same releases with their charts taken from the director registry
+ * (`oci://registry.<domain>:<port>/charts/<chart name>`), for air-gapped sites.
  */
-const NFS_CLIENT_CHARTS = ["nfs-subdir-external-provisioner"];
-
-/** The chart's name: `name` of a repository chart, the last path element of an OCI reference or archive. */
-function chartName(release: ReleaseInput): string {
-    const { chart } = release;
-    if ("name" in chart) {
-        return chart.name;
-    }
-    const last = ("oci" in chart ? chart.oci : chart.path).split("/").pop() ?? "";
-    return last.replace(/-v?\d+\.\d+\.\d+.*\.tgz$/, "").replace(/\.tgz$/, "");
-}
-
-/**
- * An enabled release whose volumes are mounted over NFS by the nodes: the platform's
- * `nfs-storage`, or any release of a chart in NFS_CLIENT_CHARTS (whatever its key).
- */
-export function needsNfsClient(apps: AppsInput): boolean {
-    return Object.entries(apps.releases).some(([key, r]) => r.enabled && (key === "nfs-storage" || NFS_CLIENT_CHARTS.includes(chartName(r))));
-}
-
-/** Each cycle among enabled releases, once, starting at its smallest key. */
-function findCycles(apps: AppsInput): string[][] {
-    const deps = (key: string) => apps.releases[key].dependsOn.filter((d) => d !== key && apps.releases[d]?.enabled);
-    const cycles = new Map<string, string[]>();
-    const visit = (key: string, stack: string[]): void => {
-        const at = stack.indexOf(key);
-        if (at >= 0) {
-            const cycle = stack.slice(at);
-            const start = cycle.indexOf([...cycle].sort()[0]);
-            const canonical = [...cycle.slice(start), ...cycle.slice(0, start)];
-            cycles.set(canonical.join(">"), canonical);
-            return;
-        }
-        for (const dep of deps(key)) {
-            visit(dep, [...stack, key]);
-        }
-    };
-    for (const [key, release] of Object.entries(apps.releases)) {
-        if (release.enabled) {
-            visit(key, []);
-        }
-    }
-    return [...cycles.values()];
-}
-
-/** Enabled releases in install order: every release after what it depends on; ties by key. */
-export function installOrder(apps: AppsInput): string[] {
-    const pending = Object.keys(apps.releases)
-        .filter((k) => apps.releases[k].enabled)
-        .sort();
-    const done: string[] = [];
-    while (pending.length > 0) {
-        const next = pending.find((k) => apps.releases[k].dependsOn.every((d) => done.includes(d)));
-        if (next === undefined) {
-            throw new Error("installOrder called on a catalogue with a cycle (validation reports it)");
-        }
-        done.push(next);
-        pending.splice(pending.indexOf(next), 1);
-    }
-    return done;
+export function fromSiteRegistry(releases: Record<string, ReleaseInput>): Record<string, ReleaseInput> {
+    return Object.fromEntries(
+        Object.entries(releases).map(([key, r]) => [key, "name" in r.chart ? { ...r, chart: { oci: `oci://${REGISTRY_PLACEHOLDER}/charts/${r.chart.name}` } } : r]),
+    );
 }

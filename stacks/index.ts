@@ -5,7 +5,7 @@ export type { ClusterConfig, NicSpec, NodeSpec, Role, SiteConfig } from "./types
 export { formatIssues } from "./issues";
 export { resolveSite } from "./resolve";
 export { checkOneRebuildPerUpdate, checkVersionChange } from "./rollout";
-export { installOrder, releaseNameOf } from "./catalogue";
+export { installOrder, releaseNameOf } from "./release-rules";
 export { kubeadmImages, sandboxImage } from "./kubeadm-images";
 export type { ReleaseInput } from "./schema";
 export type { Fingerprints } from "./rollout";

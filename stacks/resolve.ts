@@ -12,7 +12,7 @@ import { ClusterConfig, ImageSpec, NicSpec, NodeSpec, Role, SiteConfig } from ".
 import { has } from "./objects";
 import { parseCidr } from "./ipv4";
 import { macNode, nicKey, siteMacs } from "./mac";
-import { installOrder, needsNfsClient } from "./catalogue";
+import { installOrder, needsNfsClient } from "./release-rules";
 import { REGISTRY_PLACEHOLDER } from "./airgap";
 import { kubeadmImages, sandboxImage } from "./kubeadm-images";
 

@@ -16,7 +16,7 @@ import { has, isPlainObject } from "./objects";
 import { Role } from "./types";
 import { cidrContains, cidrsOverlap, hasHostBits, intToIp, isReservedInCidr, parseCidr } from "./ipv4";
 import { macNode, nicKey, siteMacs } from "./mac";
-import { checkApps } from "./catalogue";
+import { checkApps } from "./release-rules";
 import { checkAirGapped } from "./airgap";
 import { checkVersionSupport } from "./compat";
 import { checkOwnWorld, checkSomewhereForApps, checkStatedByStack } from "./new-site";

@@ -22,7 +22,7 @@ function pyYamlLoad(text: string): unknown {
 const everyNode = () =>
     (["dev", "prod"] as const).flatMap((stack) => {
         const site = stackSite(stack);
-        return allNodes(site).map((node) => ({ stack, site, node, rendered: renderCloudInit({ node, access: site.access, domain: site.domain }, hostKeyOf(node.hostname)) }));
+        return allNodes(site).map((node) => ({ stack, site, node, rendered: renderCloudInit({ node, access: site.access, dnsDomain: site.domain }, hostKeyOf(node.hostname)) }));
     });
 
 describe("cloud-init documents", () => {
@@ -31,7 +31,7 @@ describe("cloud-init documents", () => {
             it(`${stack} ${nodeName}: user-data, network-config and meta-data are unchanged`, () => {
                 const site = stackSite(stack);
                 const node = allNodes(site).find((n) => n.name === nodeName)!;
-                const rendered = renderCloudInit({ node, access: site.access, domain: site.domain }, hostKeyOf(node.hostname));
+                const rendered = renderCloudInit({ node, access: site.access, dnsDomain: site.domain }, hostKeyOf(node.hostname));
                 assertGolden(`${stack}-${nodeName}.user-data.yaml`, rendered.userData);
                 assertGolden(`${stack}-${nodeName}.network-config.yaml`, rendered.networkConfig);
                 assertGolden(`${stack}-${nodeName}.meta-data.yaml`, rendered.metaData);
@@ -172,7 +172,7 @@ describe("cloud-init documents", () => {
         it("the instance-id follows the node's identity (addresses, rebuild counter), not site-wide content", () => {
             const site = stackSite("dev");
             const node = site.workers[0];
-            const render = (n = node, access = site.access) => renderCloudInit({ node: n, access, domain: site.domain }, hostKeyOf(node.hostname));
+            const render = (n = node, access = site.access) => renderCloudInit({ node: n, access, dnsDomain: site.domain }, hostKeyOf(node.hostname));
             const base = render();
             assert.strictEqual(render().metaData, base.metaData, "not deterministic");
             const moved = render({ ...node, nics: node.nics.map((n) => ({ ...n, address: "192.168.100.99" })) });

@@ -21,7 +21,10 @@ function shellScripts(dir: string): string[] {
     });
 }
 
-/** `NAME: required|optional` as the header lists it, lib.sh's inputs left out. */
+/**
+ * `NAME: required|optional|streamed` as the header lists it, lib.sh's inputs left out: an
+ * optional input whose header says join-node.sh streams it is `streamed`.
+ */
 function headerSpec(rel: string): Record<string, string> {
     const entries = envEntries(headerOf(fs.readFileSync(path.join(ROOT, rel), "utf8")));
     return Object.fromEntries(
@@ -30,7 +33,7 @@ function headerSpec(rel: string): Record<string, string> {
             .map((e) => {
                 const kind = /^(required|optional)\b/.exec(e.text);
                 assert.ok(kind, `${rel}: ${e.name}: the header says neither required nor optional`);
-                return [e.name, kind[1]];
+                return [e.name, kind[1] === "optional" && /join-node\.sh (streams|uploaded)/.test(e.text) ? "streamed" : kind[1]];
             }),
     );
 }
@@ -60,6 +63,15 @@ describe("script environments: declared once, in TypeScript", () => {
         );
         assert.throws(() => checkedEnv(script, { HOST: "10.10.0.21" } as never), /wait-for-ssh\.sh: NODE is required/);
         assert.match(scriptInput(script, { HOST: "10.10.0.21", NODE: "n1" }), /^export HOST='10\.10\.0\.21'\nexport NODE='n1'\n/);
+    });
+
+    it("a streamed input (a join's token or certificate key) cannot be set by the program", () => {
+        const script = scripts.joinWorker;
+        assert.deepStrictEqual([script.env.JOIN_TOKEN, script.env.CERTIFICATE_KEY], ["streamed", "streamed"]);
+        assert.throws(
+            () => checkedEnv(script, { KVMK8S_FILES: "x", JOIN_TOKEN: "abcdef.0123456789abcdef" } as never),
+            /join-worker\.sh: JOIN_TOKEN is streamed by join-node\.sh on the director, never set by the program/,
+        );
     });
 
     it("a header that differs from the declaration is caught (the check can fail)", () => {

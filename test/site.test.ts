@@ -243,7 +243,7 @@ describe("site resource graph (pulumi mocks)", () => {
                         { name: root.name, pool: root.pool, format: root.format, size: root.size },
                         { name: `${node.hostname}-root.qcow2`, pool: site.storagePool.name, format: "qcow2", size: node.diskGiB * 1024 ** 3 },
                     );
-                    const rendered = renderCloudInit({ node, access: site.access, domain: site.domain }, mockHostKey(`${node.hostname}-host-key`));
+                    const rendered = renderCloudInit({ node, access: site.access, dnsDomain: site.domain }, mockHostKey(`${node.hostname}-host-key`));
                     const disk = rec.named(`${node.hostname}-cloudinit`).inputs;
                     assert.deepStrictEqual(disk, {
                         name: `${node.hostname}-cloudinit-${rendered.digest}.iso`,
@@ -260,7 +260,7 @@ describe("site resource graph (pulumi mocks)", () => {
                 for (const node of allNodes(site)) {
                     const root = rec.named(`${node.hostname}-root`);
                     assert.strictEqual(root.deleteBeforeReplace, true, root.name);
-                    assert.strictEqual(root.replacementTrigger, renderCloudInit({ node, access: site.access, domain: site.domain }, mockHostKey("any")).identity);
+                    assert.strictEqual(root.replacementTrigger, renderCloudInit({ node, access: site.access, dnsDomain: site.domain }, mockHostKey("any")).identity);
                     assert.strictEqual(rec.named(node.hostname, T.domain).deleteBeforeReplace, true);
                     // the digest in its name lets the new disk be written beside the old one
                     assert.strictEqual(rec.named(`${node.hostname}-cloudinit`).deleteBeforeReplace, false);

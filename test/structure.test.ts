@@ -21,7 +21,7 @@ const MAY_IMPORT: Record<string, string[]> = {
     cluster: ["control-plane", "director", "kubeadm", "nodes", "operations", "remote", "secrets", "workers"],
     "control-plane": ["kubeadm", "nodes", "remote", "vm"],
     workers: ["kubeadm", "nodes", "remote", "vm"],
-    operations: ["kubeadm", "remote"],
+    operations: ["remote"],
     kubeadm: ["nodes", "remote"],
     director: ["hypervisor", "registry", "remote", "secrets", "vm"],
     nodes: ["hypervisor", "registry", "remote", "vm"],

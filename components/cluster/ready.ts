@@ -1,8 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { nodeList } from "../kubeadm";
 import { PreparedNode } from "../nodes";
-import { loadScript, OnDirector, scriptCommand } from "../remote";
+import { loadScript, nodeList, OnDirector, scriptCommand } from "../remote";
 
 export const waitReadyScript = loadScript("components/cluster/scripts/wait-nodes-ready.sh", {
     EXPECTED_NODES: "required",

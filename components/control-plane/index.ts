@@ -24,6 +24,8 @@ export class ControlPlane extends pulumi.ComponentResource {
     public readonly masters: NodeInfo[];
 
     constructor(name: string, args: ControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
+        // The type token predates the folders (this is not under the Cluster component); it is
+        // part of every child's URN, so it stays (test/urns.test.ts).
         super("kvmk8s:cluster:ControlPlane", name, {}, opts);
         this.nodes = createPreparedNodes(this, args.masters, args);
         this.masters = args.masters.map(nodeInfo);

@@ -8,8 +8,8 @@ import { initFiles } from "./files";
 export const initScript = loadScript("components/control-plane/scripts/init-control-plane.sh", {
     CONTROL_PLANE_ENDPOINT: "required",
     KVMK8S_FILES: "required",
-    JOIN_TOKEN: "optional",
-    CERTIFICATE_KEY: "optional",
+    JOIN_TOKEN: "streamed",
+    CERTIFICATE_KEY: "streamed",
 });
 
 /** The cluster CA, as kubeadm init takes it: the certificate joins pin, and its key. */

@@ -8,8 +8,8 @@ import { ClusterPki } from "./init";
 
 export const joinMasterScript = loadScript("components/control-plane/scripts/join-control-plane.sh", {
     KVMK8S_FILES: "required",
-    JOIN_TOKEN: "optional",
-    CERTIFICATE_KEY: "optional",
+    JOIN_TOKEN: "streamed",
+    CERTIFICATE_KEY: "streamed",
 });
 
 /**

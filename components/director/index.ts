@@ -89,9 +89,11 @@ export class Director extends pulumi.ComponentResource {
     public readonly ready: command.remote.Command;
 
     constructor(name: string, args: DirectorArgs, opts?: pulumi.ComponentResourceOptions) {
+        // The type token predates the folders (this is not under the Cluster component); it is
+        // part of every child's URN, so it stays (test/urns.test.ts).
         super("kvmk8s:cluster:Director", name, {}, opts);
         const { site } = args;
-        [this.vm] = createVms(this, [site.director], { hypervisors: args.hypervisors, access: site.access, domain: site.domain });
+        [this.vm] = createVms(this, [site.director], { hypervisors: args.hypervisors, access: site.access, dnsDomain: site.domain });
         this.info = nodeInfo(site.director);
         this.target = { host: site.director.address, user: site.access.user, privateKey: site.access.privateKey, hostKey: this.vm.hostPublicKey };
         this.connection = sshConnection(this.target);

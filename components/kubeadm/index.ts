@@ -1,3 +1,3 @@
 export * from "./config";
-export { joinConfigFile, joinNodeScript, kubeadmStep, nodeList } from "./step";
+export { joinConfigFile, joinNodeScript, kubeadmStep } from "./step";
 export type { KubeadmSteps } from "./step";

@@ -21,9 +21,6 @@ export const joinNodeScript = loadScript("components/kubeadm/scripts/join-node.s
     NODE_ENV: "required",
 });
 
-/** `name=address` of each node, in order: how director scripts reach nodes with the ops key. */
-export const nodeList = (nodes: NodeSpec[]): string => nodes.map((n) => `${n.hostname}=${n.address}`).join(" ");
-
 /** Where every kubeadm step of a site runs from, and what each waits for. */
 export interface KubeadmSteps extends OnDirector {
     /** The director's roster and known_hosts: its ops key reaches a node once they hold its host key. */
@@ -40,7 +37,8 @@ export function joinConfigFile(site: KubeadmSite, node: NodeSpec, secrets: JoinS
 }
 
 /**
- * Admit `node` once `after` is done, then run `nodeScript` on it from the director.
+ * Admit `node` once `after` is done, then run `nodeScript` on it from the director: `after`
+ * is what the membership waits for, and the step waits for the membership.
  * `nodeEnv` is what the node script gets (secret when it holds the CA key); the node
  * script's hash is in the triggers, so an edited script re-runs. The Command is
  * `<hostname>-<step>`.

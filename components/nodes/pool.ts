@@ -18,7 +18,8 @@ export interface NodePoolArgs {
     site: NodeSite;
     /** The jump host, and its readiness (tools, registry) that node preparation needs. */
     director: { target: SshTarget; ready: pulumi.Resource };
-    registry: pulumi.Input<DirectorAccess>;
+    /** The registry's CA and pull password, and the director's ops key, that preparation installs. */
+    directorAccess: pulumi.Input<DirectorAccess>;
 }
 
 /** A prepared node: its VM, how to reach it, and its preparation command. */
@@ -32,7 +33,7 @@ export interface PreparedNode {
 export function createPreparedNodes(parent: pulumi.Resource, nodes: NodeSpec[], args: NodePoolArgs): PreparedNode[] {
     const { site } = args;
     const onDirector = sshConnection(args.director.target);
-    return createVms(parent, nodes, { hypervisors: args.hypervisors, access: site.access, domain: site.domain }).map((vm) => {
+    return createVms(parent, nodes, { hypervisors: args.hypervisors, access: site.access, dnsDomain: site.domain }).map((vm) => {
         const connection = sshConnection(
             { host: vm.node.address, user: site.access.user, privateKey: site.access.privateKey, hostKey: vm.hostPublicKey },
             args.director.target,
@@ -50,7 +51,7 @@ export function createPreparedNodes(parent: pulumi.Resource, nodes: NodeSpec[], 
             { parent, dependsOn: [vm, args.director.ready] },
         );
         // The director is the jump host and serves the registry whose CA nodes trust.
-        const prepared = prepareNode({ site, vm, connection, registry: args.registry }, { parent, dependsOn: [vm, args.director.ready, sshUp] });
+        const prepared = prepareNode({ site, vm, connection, directorAccess: args.directorAccess }, { parent, dependsOn: [vm, args.director.ready, sshUp] });
         return { vm, connection, prepared };
     });
 }

@@ -49,7 +49,7 @@ export interface DirectorAccess {
 }
 
 /** The environment prepare-node.sh runs with (see its header). */
-export function prepareNodeEnv(site: NodeSite, node: NodeSpec, registry: DirectorAccess): ScriptEnv<typeof prepareNodeScript.env> {
+export function prepareNodeEnv(site: NodeSite, node: NodeSpec, access: DirectorAccess): ScriptEnv<typeof prepareNodeScript.env> {
     const { cluster } = site;
     return {
         NODE_NAME: node.hostname,
@@ -65,7 +65,7 @@ export function prepareNodeEnv(site: NodeSite, node: NodeSpec, registry: Directo
             containerdFiles({
                 registry: `${cluster.registry.host}:${cluster.registry.port}`,
                 caPath: REGISTRY_CA_PATH,
-                credentials: { user: cluster.registry.user, password: registry.password },
+                credentials: { user: cluster.registry.user, password: access.password },
                 mirrored: cluster.airGapped ? MIRRORED_REGISTRIES : [],
                 // the pause kubeadm expects for this version (stacks/kubeadm-images.ts)
                 sandboxImage: cluster.sandboxImage,
@@ -75,10 +75,10 @@ export function prepareNodeEnv(site: NodeSite, node: NodeSpec, registry: Directo
         // deprecated flags; empty also takes them off nodes that had them.
         KUBELET_EXTRA_ARGS: "",
         HOSTS_ENTRIES: hostsEntries(site),
-        KVMK8S_FILES: filesPayload([{ path: REGISTRY_CA_PATH, mode: "0644", content: registry.caCertPem }]),
+        KVMK8S_FILES: filesPayload([{ path: REGISTRY_CA_PATH, mode: "0644", content: access.caCertPem }]),
         // the director may log in with its ops key, from its own address only
         OPS_USER: site.access.user,
-        OPS_PUBLIC_KEY: registry.opsPublicKey,
+        OPS_PUBLIC_KEY: access.opsPublicKey,
         DIRECTOR_ADDRESS: site.director.address,
     };
 }
@@ -87,12 +87,12 @@ export interface PrepareNodeArgs {
     site: NodeSite;
     vm: VirtualMachine;
     connection: pulumi.Input<Connection>;
-    registry: pulumi.Input<DirectorAccess>;
+    directorAccess: pulumi.Input<DirectorAccess>;
 }
 
 /** Prepare one node; runs again when its VM is rebuilt (the domain id is a trigger). */
 export function prepareNode(args: PrepareNodeArgs, opts: pulumi.CustomResourceOptions): command.remote.Command {
-    const env = pulumi.output(args.registry).apply((registry) => prepareNodeEnv(args.site, args.vm.node, registry));
+    const env = pulumi.output(args.directorAccess).apply((access) => prepareNodeEnv(args.site, args.vm.node, access));
     return scriptCommand(
         `${args.vm.node.hostname}-prepare`,
         { connection: args.connection, script: prepareNodeScript, env, triggers: [args.vm.domain.id] },

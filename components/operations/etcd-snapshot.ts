@@ -1,8 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { SiteConfig } from "../../stacks";
-import { nodeList } from "../kubeadm";
-import { loadScript, OnDirector, scriptCommand } from "../remote";
+import { loadScript, nodeList, OnDirector, scriptCommand } from "../remote";
 
 export const etcdSnapshotScript = loadScript("components/operations/scripts/etcd-snapshot.sh", {
     SNAPSHOT_ID: "required",

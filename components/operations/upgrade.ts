@@ -1,8 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { SiteConfig } from "../../stacks";
-import { nodeList } from "../kubeadm";
-import { filesPayload, loadScript, OnDirector, scriptCommand } from "../remote";
+import { filesPayload, loadScript, nodeList, OnDirector, scriptCommand } from "../remote";
 
 export const upgradeClusterScript = loadScript("components/operations/scripts/upgrade-cluster.sh", {
     TARGET_VERSION: "required",

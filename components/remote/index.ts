@@ -11,14 +11,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { NodeSpec } from "../../stacks";
 
 /**
  * A script's inputs, declared once: each name and whether the script requires it. The
  * script's header lists the same names the same way (a test holds them equal), and the
- * program can only run a script with an environment of this shape. lib.sh's test hooks
- * (KVMK8S_ROOT, KVMK8S_ONLY) are not part of it: the program never sets them.
+ * program can only run a script with an environment of this shape. `streamed`: optional to
+ * the script, and set only by join-node.sh on the director, which mints it for one join (a
+ * bootstrap token, a certificate key); the program may not set it, so it never reaches
+ * state. lib.sh's test hooks (KVMK8S_ROOT, KVMK8S_ONLY) are not part of it either.
  */
-export type EnvSpec = Readonly<Record<string, "required" | "optional">>;
+export type EnvSpec = Readonly<Record<string, "required" | "optional" | "streamed">>;
 
 type RequiredOf<S extends EnvSpec> = { [K in keyof S as S[K] extends "required" ? K : never]: string };
 type OptionalOf<S extends EnvSpec> = { [K in keyof S as S[K] extends "optional" ? K : never]?: string };
@@ -122,10 +125,11 @@ export function filesPayload(files: ManagedFile[]): string {
  */
 export function checkedEnv<S extends EnvSpec>(script: Script<S>, env: ScriptEnv<S>): Record<string, string> {
     const given = env as Record<string, string | undefined>;
-    const unknown = Object.keys(given).filter((name) => !(name in script.env));
+    const unknown = Object.keys(given).filter((name) => !(name in script.env) || script.env[name] === "streamed");
     const missing = Object.keys(script.env).filter((name) => script.env[name] === "required" && given[name] === undefined);
     if (unknown.length > 0 || missing.length > 0) {
-        const problems = [...unknown.map((n) => `${n} is not in its declared environment`), ...missing.map((n) => `${n} is required`)];
+        const why = (n: string) => (script.env[n] === "streamed" ? `${n} is streamed by join-node.sh on the director, never set by the program` : `${n} is not in its declared environment`);
+        const problems = [...unknown.map(why), ...missing.map((n) => `${n} is required`)];
         throw new Error(`${script.path}: ${problems.join("; ")}`);
     }
     return Object.fromEntries(Object.entries(given).filter((e): e is [string, string] => e[1] !== undefined));
@@ -152,6 +156,9 @@ export function runEmbeddedAsRoot(input: string): string {
 }
 
 export type Connection = command.types.input.remote.ConnectionArgs;
+
+/** `name=address` of each node, in order: how director scripts reach nodes with the ops key. */
+export const nodeList = (nodes: Pick<NodeSpec, "hostname" | "address">[]): string => nodes.map((n) => `${n.hostname}=${n.address}`).join(" ");
 
 /** Where a site's director-side steps run: on the director, as children of `parent` (the cluster). */
 export interface OnDirector {

@@ -10,10 +10,12 @@ export const ADMIN_EARLY_RENEWAL_HOURS = 60 * 24;
 
 /**
  * The site's generated secrets and PKI, made once and kept (encrypted) in state:
- * - the cluster CA: kubeadm uses it instead of making its own, so joins can pin its hash;
- * (no join credential: each join mints its own on the director, components/kubeadm/scripts/join-node.sh);
+ * - the cluster CA: kubeadm uses it instead of making its own, so joins can pin its hash
+ *   (no join credential: each join mints its own on the director, components/kubeadm/scripts/join-node.sh);
+ * - the admin client certificate, 90 days, for the kubeconfig;
+ * - the director's operations key, which nodes authorize from the director's address;
  * - the registry CA, the registry's certificate and its password.
- * Every value leaves this component as a Pulumi secret.
+ * Every private value leaves this component as a Pulumi secret.
  */
 export class SiteSecrets extends pulumi.ComponentResource {
     public readonly clusterCa: { certPem: pulumi.Output<string>; keyPem: pulumi.Output<string> };
@@ -41,6 +43,8 @@ export class SiteSecrets extends pulumi.ComponentResource {
     };
 
     constructor(name: string, site: Pick<SiteConfig, "name" | "cluster" | "director">, opts?: pulumi.ComponentResourceOptions) {
+        // The type token predates the folders (this is not under the Cluster component); it is
+        // part of every child's URN, so it stays (test/urns.test.ts).
         super("kvmk8s:cluster:Secrets", name, {}, opts);
         const child = { parent: this };
 

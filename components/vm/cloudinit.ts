@@ -77,6 +77,7 @@ export function renderNetworkConfig(nics: NicSpec[], searchDomain: string): stri
         const eth: Record<string, unknown> = {
             // cloud-init's eni and networkd renderers only match by MAC when the entry renames
             // the interface; without set-name they look for an interface called like the key.
+            // Named after its network: kube-vip's vip_interface (control-plane/kube-vip.ts) relies on it.
             match: { macaddress: nic.mac },
             "set-name": nic.network,
             dhcp4: false,
@@ -114,12 +115,6 @@ export function cloudInitDigest(userData: string, networkConfig: string): string
 }
 
 /**
- * What a VM is built as, beyond what libvirt already replaces it for (size, image): its
- * name, its NICs and addresses, and the operator's rebuild counter. Site-wide settings
- * (login key, DNS, gateway) are left out on purpose: a change there must not rebuild every
- * VM of the site at once; running VMs get it through remote commands.
- */
-/**
  * Everything whose change rebuilds the node's VM: its identity plus what libvirt replaces
  * the root volume or domain for. The one-rebuild-per-update guard compares these.
  */
@@ -127,6 +122,12 @@ export function rebuildFingerprint(node: NodeSpec, imageSource: string): string 
     return digest(JSON.stringify([identityDigest(node), node.hypervisor, node.image, imageSource, node.vcpu, node.memoryMiB, node.diskGiB]));
 }
 
+/**
+ * What a VM is built as, beyond what libvirt already replaces it for (size, image): its
+ * name, its NICs and addresses, and the operator's rebuild counter. Site-wide settings
+ * (login key, DNS, gateway) are left out on purpose: a change there must not rebuild every
+ * VM of the site at once; running VMs get it through remote commands.
+ */
 export function identityDigest(node: NodeSpec): string {
     const nics = node.nics.map((n) => [n.network, n.bridge, n.mac, `${n.address}/${n.prefix}`]);
     return digest(JSON.stringify([node.hostname, node.rebuild, nics]));

@@ -1,3 +1,7 @@
+/**
+ * A group of VMs, one per node, named after each node's hostname (what the director and the
+ * node pools build on), and the shape each VM is reported in as a stack output.
+ */
 import * as pulumi from "@pulumi/pulumi";
 import { NodeSpec } from "../../stacks";
 import { Hypervisor } from "../hypervisor";
@@ -8,7 +12,8 @@ export interface VmGroupArgs {
     /** Hypervisors by name; each VM uses its own hypervisor's provider. */
     hypervisors: Record<string, Hypervisor>;
     access: { user: string; publicKey: string };
-    domain: string;
+    /** The site's DNS domain. */
+    dnsDomain: string;
     /** Extra files for every VM of the group (later steps' configuration). */
     writeFiles?: WriteFile[];
 }
@@ -40,7 +45,7 @@ export function createVms(parent: pulumi.Resource, nodes: NodeSpec[], args: VmGr
         (node) =>
             new VirtualMachine(
                 node.hostname,
-                { node, hypervisor: args.hypervisors[node.hypervisor], access: args.access, domain: args.domain, writeFiles: args.writeFiles },
+                { node, hypervisor: args.hypervisors[node.hypervisor], access: args.access, dnsDomain: args.dnsDomain, writeFiles: args.writeFiles },
                 { parent },
             ),
     );

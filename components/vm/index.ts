@@ -14,7 +14,8 @@ export interface VirtualMachineArgs {
     node: NodeSpec;
     hypervisor: Hypervisor;
     access: { user: string; publicKey: string };
-    domain: string;
+    /** The site's DNS domain: the search domain and each VM's FQDN suffix. */
+    dnsDomain: string;
     writeFiles?: WriteFile[];
 }
 
@@ -54,7 +55,7 @@ export function renderCloudInit(args: Omit<VirtualMachineArgs, "hypervisor">, ho
         hostKey,
         writeFiles: args.writeFiles,
     });
-    const networkConfig = renderNetworkConfig(node.nics, args.domain);
+    const networkConfig = renderNetworkConfig(node.nics, args.dnsDomain);
     const identity = identityDigest(node);
     return { userData, networkConfig, metaData: renderMetaData(node.hostname, identity), digest: cloudInitDigest(userData, networkConfig), identity };
 }

@@ -20,6 +20,8 @@ export class Workers extends pulumi.ComponentResource {
     public readonly workers: NodeInfo[];
 
     constructor(name: string, args: WorkersArgs, opts?: pulumi.ComponentResourceOptions) {
+        // The type token predates the folders (this is not under the Cluster component); it is
+        // part of every child's URN, so it stays (test/urns.test.ts).
         super("kvmk8s:cluster:Workers", name, {}, opts);
         this.nodes = createPreparedNodes(this, args.workers, args);
         this.workers = args.workers.map(nodeInfo);

@@ -116,7 +116,7 @@ describe("the e2e world, without Pulumi: a VM made with virsh boots from the bas
         virsh(["vol-create-as", WORLD.pool, names.root, `${node.diskGiB}G`, "--format", "qcow2", "--backing-vol", names.base, "--backing-vol-format", "qcow2"]);
 
         const hostKey = { privateKey: fs.readFileSync(path.join(tmp, "hostkey"), "utf8"), publicKey: fs.readFileSync(path.join(tmp, "hostkey.pub"), "utf8").trim() };
-        const rendered = renderCloudInit({ node, access: { user: site.access.user, publicKey: site.access.publicKey }, domain: site.domain }, hostKey);
+        const rendered = renderCloudInit({ node, access: { user: site.access.user, publicKey: site.access.publicKey }, dnsDomain: site.domain }, hostKey);
         const seed = path.join(tmp, "seed");
         fs.mkdirSync(seed);
         fs.writeFileSync(path.join(seed, "user-data"), rendered.userData);

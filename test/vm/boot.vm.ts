@@ -218,7 +218,7 @@ describe("real VM: boot the dev master with its rendered cloud-init, then prepar
             mustRun("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "not-the-login-key", "-f", path.join(tmp, "other")]);
             authorizedKey = fs.readFileSync(path.join(tmp, "other.pub"), "utf8").trim();
         }
-        const rendered = renderCloudInit({ node, access: { user: site.access.user, publicKey: authorizedKey }, domain: site.domain }, hostKey);
+        const rendered = renderCloudInit({ node, access: { user: site.access.user, publicKey: authorizedKey }, dnsDomain: site.domain }, hostKey);
         for (const [name, content] of [["user-data", rendered.userData], ["network-config", rendered.networkConfig], ["meta-data", rendered.metaData]]) {
             fs.writeFileSync(path.join(tmp, name), content);
         }
