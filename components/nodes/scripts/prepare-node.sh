@@ -13,11 +13,11 @@
 # non-interactively; every step is idempotent and prints one line.
 #
 # Environment:
-#   NODE_NAME             required  this node's name (e.g. master-1)
+#   NODE_NAME             required  this node's name (e.g. site1-master-1)
 #   NTP_SERVERS           required  space-separated NTP servers (e.g. "10.10.0.1 ntp.site1.example")
-#   KUBERNETES_VERSION    required  Kubernetes version to install (e.g. 1.31.4)
+#   KUBERNETES_VERSION    required  Kubernetes version to install (e.g. 1.36.3)
 #   KUBERNETES_APT_REPO   required  Kubernetes apt repo, its Release.key signs it
-#                                   (e.g. https://pkgs.k8s.io/core:/stable:/v1.31/deb/)
+#                                   (e.g. https://pkgs.k8s.io/core:/stable:/v1.36/deb/)
 #   DEBIAN_MIRROR         optional  the site's Debian mirror; apt then uses it only (e.g.
 #                                   http://10.10.0.1/debian; empty = the image's own sources)
 #   DEBIAN_SECURITY_MIRROR optional the site's mirror of security.debian.org, with DEBIAN_MIRROR
@@ -31,8 +31,10 @@
 #                                   carry the registry's pull credentials (e.g. "0644
 #                                   /etc/containerd/config.toml IyBNYW5hZ2Vk...\n0600
 #                                   /etc/containerd/certs.d/registry.site1.example:5000/hosts.toml IyBN...")
-#   KUBELET_EXTRA_ARGS    optional  extra kubelet flags for /etc/default/kubelet
-#                                   (e.g. "--system-reserved=cpu=500m,memory=1Gi --eviction-hard=memory.available<500Mi")
+#   KUBELET_EXTRA_ARGS    optional  extra kubelet flags for /etc/default/kubelet; the program passes
+#                                   none (reservations and eviction are in kubeadm's
+#                                   KubeletConfiguration), which also clears flags written before
+#                                   (e.g. "--v=2"; empty = no flags)
 #   HOSTS_ENTRIES         optional  newline-separated "ip name [name...]" lines for /etc/hosts
 #                                   (e.g. "10.10.0.10 registry.site1.example"; empty = no block)
 #   OPS_USER              optional  the login user the director's operations key logs in as, with
