@@ -10,16 +10,10 @@ import { checkedEnv, loadScript, scriptInput, SCRIPT_LIBRARY } from "../componen
 import { scripts } from "../components/scripts";
 import { ROOT } from "./fixtures";
 import { envEntries, headerOf } from "./script-headers";
+import { filesUnder } from "./tree";
 
 /** lib.sh's own inputs (test hooks every script's header repeats): never set by the program. */
 const LIBRARY_INPUTS = new Set(envEntries(headerOf(SCRIPT_LIBRARY)).map((e) => e.name));
-
-function shellScripts(dir: string): string[] {
-    return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
-        const rel = path.posix.join(dir, e.name);
-        return e.isDirectory() ? shellScripts(rel) : e.name.endsWith(".sh") ? [rel] : [];
-    });
-}
 
 /**
  * `NAME: required|optional|streamed` as the header lists it, lib.sh's inputs left out: an
@@ -45,7 +39,7 @@ describe("script environments: declared once, in TypeScript", () => {
 
     it("every script under components/ is loaded by a component, with a declared environment", () => {
         const loaded = Object.values(scripts).map((s) => s.path).sort();
-        const onDisk = shellScripts("components").filter((rel) => !rel.endsWith("/lib.sh")).sort();
+        const onDisk = filesUnder("components", ".sh").filter((rel) => !rel.endsWith("/lib.sh"));
         assert.deepStrictEqual(loaded, onDisk);
     });
 

@@ -6,8 +6,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import * as ts from "typescript";
 import { ROOT } from "./fixtures";
+import { importCycles, relativeImports } from "./tree";
 
 const STACKS = path.join(ROOT, "stacks");
 
@@ -15,38 +15,10 @@ const STACKS = path.join(ROOT, "stacks");
 function importGraph(dir: string): Map<string, string[]> {
     const graph = new Map<string, string[]>();
     for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".ts")).sort()) {
-        const { importedFiles } = ts.preProcessFile(fs.readFileSync(path.join(dir, file), "utf8"), true, true);
-        const local = importedFiles.map((i) => i.fileName).filter((spec) => spec.startsWith("./"));
+        const local = relativeImports(fs.readFileSync(path.join(dir, file), "utf8")).filter((spec) => spec.startsWith("./"));
         graph.set(file, [...new Set(local.map((spec) => `${spec.slice(2)}.ts`))]);
     }
     return graph;
-}
-
-/** Import cycles, each as the files along it back to the first (`a.ts`, `b.ts`, `a.ts`). */
-function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
-    const cycles: string[][] = [];
-    const done = new Set<string>();
-    const trail: string[] = [];
-    const visit = (file: string): void => {
-        const at = trail.indexOf(file);
-        if (at >= 0) {
-            cycles.push([...trail.slice(at), file]);
-            return;
-        }
-        if (done.has(file)) {
-            return;
-        }
-        trail.push(file);
-        for (const next of graph.get(file) ?? []) {
-            visit(next);
-        }
-        trail.pop();
-        done.add(file);
-    };
-    for (const file of [...graph.keys()].sort()) {
-        visit(file);
-    }
-    return cycles;
 }
 
 describe("stacks/ imports", () => {

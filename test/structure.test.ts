@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
 import { ROOT } from "./fixtures";
+import { filesUnder, importCycles, relativeImports } from "./tree";
 
 /**
  * What each folder of components/ may import, top to bottom. A lower folder never imports a
@@ -35,15 +36,8 @@ const MAY_IMPORT: Record<string, string[]> = {
 /** The longest a function, method or constructor may be, in lines, before its steps want names. */
 const MAX_FUNCTION_LINES = 80;
 
-function sourceFiles(dir: string): string[] {
-    return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
-        const rel = path.posix.join(dir, e.name);
-        if (e.isDirectory()) {
-            return e.name === "node_modules" || e.name === "scripts" ? [] : sourceFiles(rel);
-        }
-        return e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") ? [rel] : [];
-    });
-}
+/** The program's TypeScript below `dir`, scripts/ folders and declaration files left out. */
+const sourceFiles = (dir: string): string[] => filesUnder(dir, ".ts", ["node_modules", "scripts"]).filter((rel) => !rel.endsWith(".d.ts"));
 
 const parse = (rel: string, text = fs.readFileSync(path.join(ROOT, rel), "utf8")): ts.SourceFile => ts.createSourceFile(rel, text, ts.ScriptTarget.Latest, true);
 
@@ -65,15 +59,6 @@ function longFunctions(file: ts.SourceFile): string[] {
     return long;
 }
 
-/** Relative module specifiers of a file's imports and re-exports. */
-function relativeImports(file: ts.SourceFile): string[] {
-    return file.statements
-        .filter((s): s is ts.ImportDeclaration | ts.ExportDeclaration => ts.isImportDeclaration(s) || ts.isExportDeclaration(s))
-        .map((s) => s.moduleSpecifier)
-        .filter((m): m is ts.StringLiteral => m !== undefined && ts.isStringLiteral(m) && m.text.startsWith("."))
-        .map((m) => m.text);
-}
-
 /** components/<folder>/… → folder; components/site.ts → site.ts; anything else → its top folder. */
 function unitOf(rel: string): string {
     const parts = rel.split("/");
@@ -92,7 +77,7 @@ describe("code layout", () => {
         const wrong: string[] = [];
         for (const rel of components) {
             const from = unitOf(rel);
-            for (const spec of relativeImports(parse(rel))) {
+            for (const spec of relativeImports(fs.readFileSync(path.join(ROOT, rel), "utf8"))) {
                 const target = path.posix.normalize(path.posix.join(path.posix.dirname(rel), spec));
                 // `./site` is the file site.ts; `../nodes` is the folder nodes/
                 const to = unitOf(fs.existsSync(path.join(ROOT, `${target}.ts`)) && target.split("/").length === 2 ? `${target}.ts` : target);
@@ -105,33 +90,12 @@ describe("code layout", () => {
     });
 
     it("the import table itself has no cycle: it is an order, top to bottom", () => {
-        const visiting = new Set<string>();
-        const done = new Set<string>();
-        const cycle = (unit: string, trail: string[]): string[] | undefined => {
-            if (visiting.has(unit)) {
-                return [...trail, unit];
-            }
-            if (done.has(unit)) {
-                return undefined;
-            }
-            visiting.add(unit);
-            for (const next of MAY_IMPORT[unit] ?? []) {
-                const found = cycle(next, [...trail, unit]);
-                if (found !== undefined) {
-                    return found;
-                }
-            }
-            visiting.delete(unit);
-            done.add(unit);
-            return undefined;
-        };
-        for (const unit of Object.keys(MAY_IMPORT)) {
-            assert.strictEqual(cycle(unit, [])?.join(" -> "), undefined);
-        }
+        const cycles = importCycles(new Map(Object.entries(MAY_IMPORT))).map((cycle) => cycle.join(" -> "));
+        assert.deepStrictEqual(cycles, []);
     });
 
     it("stacks/ (the config) imports nothing from components/", () => {
-        const wrong = sourceFiles("stacks").filter((rel) => relativeImports(parse(rel)).some((spec) => spec.includes("components")));
+        const wrong = sourceFiles("stacks").filter((rel) => relativeImports(fs.readFileSync(path.join(ROOT, rel), "utf8")).some((spec) => spec.includes("components")));
         assert.deepStrictEqual(wrong, []);
     });
 

@@ -12,6 +12,7 @@ import * as path from "path";
 import { containerdFiles, ContainerdSite } from "../../components/nodes/containerd";
 import { filesPayload } from "../../components/remote";
 import { envEntries, headerOf } from "../script-headers";
+import { filesUnder } from "../tree";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -51,19 +52,7 @@ export const STANDARD_VARS = new Set([
 
 /** Every components/**\/scripts/*.sh but lib.sh, relative to the repo, with forward slashes. */
 export function findScripts(): string[] {
-    const found: string[] = [];
-    const walk = (dir: string): void => {
-        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-            const full = path.join(dir, entry.name);
-            if (entry.isDirectory()) {
-                walk(full);
-            } else if (entry.isFile() && entry.name.endsWith(".sh") && path.basename(dir) === "scripts") {
-                found.push(path.relative(ROOT, full).split(path.sep).join("/"));
-            }
-        }
-    };
-    walk(path.join(ROOT, "components"));
-    return found.filter((rel) => rel !== LIB).sort();
+    return filesUnder("components", ".sh").filter((rel) => path.posix.basename(path.posix.dirname(rel)) === "scripts" && rel !== LIB);
 }
 
 export const read = (rel: string): string => fs.readFileSync(path.join(ROOT, rel), "utf8");
