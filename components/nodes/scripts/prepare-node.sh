@@ -50,10 +50,10 @@
 #   KVMK8S_ONLY           optional  test hook: run only this step (e.g. hosts_block; steps: see STEPS)
 set -euo pipefail
 
-: "${NODE_NAME:?NODE_NAME is required (this node name, e.g. master-1)}"
+: "${NODE_NAME:?NODE_NAME is required (this node name, e.g. site1-master-1)}"
 : "${NTP_SERVERS:?NTP_SERVERS is required (space-separated NTP servers)}"
-: "${KUBERNETES_VERSION:?KUBERNETES_VERSION is required (e.g. 1.31.4)}"
-: "${KUBERNETES_APT_REPO:?KUBERNETES_APT_REPO is required (e.g. https://pkgs.k8s.io/core:/stable:/v1.31/deb/)}"
+: "${KUBERNETES_VERSION:?KUBERNETES_VERSION is required (e.g. 1.36.3)}"
+: "${KUBERNETES_APT_REPO:?KUBERNETES_APT_REPO is required (e.g. https://pkgs.k8s.io/core:/stable:/v1.36/deb/)}"
 : "${CONTAINERD_FILES:?CONTAINERD_FILES is required (the containerd config.toml and hosts.toml the program renders)}"
 
 # shellcheck source=../../remote/scripts/lib.sh
