@@ -78,8 +78,8 @@ describe("refused before anything is registered (issue 10)", () => {
         { what: "a kube-vip image without a tag", stack: "dev", edit: (s) => (s.cluster = { kubeVip: { image: "ghcr.io/kube-vip/kube-vip" } }), path: "kvm-k8s:site.cluster.kubeVip.image", says: "has no tag" },
         { what: "a kube-vip image at latest", stack: "dev", edit: (s) => (s.cluster = { kubeVip: { image: "ghcr.io/kube-vip/kube-vip:latest" } }), path: "kvm-k8s:site.cluster.kubeVip.image", says: "floats with each release; pin a version, e.g. 'ghcr.io/kube-vip/kube-vip:v1.2.3'" },
         // sites that inherit another site's world
-        { what: "a prod NTP server outside the site's networks", stack: "prod", edit: (s) => (s.cluster = { ...s.cluster, ntpServers: ["192.0.2.10"] }), path: "kvm-k8s:site.cluster.ntpServers[0]", says: "192.0.2.10 is outside this site's networks" },
-        { what: "a prod NFS server outside the site's networks", stack: "prod", edit: (s) => (s.apps = { releases: { "nfs-storage": { values: { nfs: { server: "192.0.2.20" } } } } }), path: "kvm-k8s:site.apps.releases.nfs-storage.values.nfs.server", says: "192.0.2.20 is outside this site's networks" },
+        { what: "a prod NTP server outside the site's networks", stack: "prod", edit: (s) => (s.cluster = { ...s.cluster, ntpServers: ["127.0.0.10"] }), path: "kvm-k8s:site.cluster.ntpServers[0]", says: "127.0.0.10 is outside this site's networks" },
+        { what: "a prod NFS server outside the site's networks", stack: "prod", edit: (s) => (s.apps = { releases: { "nfs-storage": { values: { nfs: { server: "127.0.0.20" } } } } }), path: "kvm-k8s:site.apps.releases.nfs-storage.values.nfs.server", says: "127.0.0.20 is outside this site's networks" },
         { what: "a prod site without workers, whose releases could run nowhere", stack: "prod", edit: (s) => (s.workers = []), path: "kvm-k8s:site.workers", says: "masters keep kubeadm's control-plane taint" },
         { what: "endpoint.network without a VIP", stack: "dev", edit: (s) => (s.cluster = { endpoint: { network: "internal" } }), path: "kvm-k8s:site.cluster.endpoint.network", says: "is set but there is no vip" },
         // messages

@@ -392,7 +392,7 @@ describe("air-gapped sites need nothing from the internet", () => {
     });
 
     it("an address outside the site's networks is off the site; its names and staged paths are on it", () => {
-        const issues = issuesFor("prod", (s) => (s.cluster = { debianMirror: { url: "http://192.0.2.1/debian", security: "http://mirror.example.org/debian-security" }, registry: { mirrorFrom: "quay.io" } }));
+        const issues = issuesFor("prod", (s) => (s.cluster = { debianMirror: { url: "http://127.0.0.1/debian", security: "http://mirror.example.org/debian-security" }, registry: { mirrorFrom: "quay.io" } }));
         assertIssue(issues, "kvm-k8s:site.cluster.registry.mirrorFrom", "off the site");
         assertIssue(issues, "kvm-k8s:site.cluster.debianMirror.url", "a host of the site is an address in 10.10.0.0/24, 10.20.0.0/24, 10.30.0.0/24 or a name under site1.kvm-k8s.internal");
         assertIssue(issues, "kvm-k8s:site.cluster.debianMirror.security", "off the site");
