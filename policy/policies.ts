@@ -238,7 +238,7 @@ export const vmMinimumSize: ResourceValidationPolicy = {
 // 3. kubernetes-explicit-provider
 // ---------------------------------------------------------------------------------------------
 
-/** A default provider is named `default` or `default_<version>` (e.g. `default_4_34_2`). */
+/** A default provider is named `default` or `default_<version>` (e.g. `default_4_32_0`). */
 const DEFAULT_PROVIDER_NAME = /^default(_|$)/;
 
 export const kubernetesExplicitProvider: StackValidationPolicy = {

@@ -271,11 +271,11 @@ describe("policy pack", () => {
         });
 
         it("fails a Kubernetes resource on a default provider", async () => {
-            const r = ns(providerRef(KUBERNETES_PROVIDER_TYPE, "default_4_34_2"));
+            const r = ns(providerRef(KUBERNETES_PROVIDER_TYPE, "default_4_32_0"));
             assert.deepStrictEqual(await validateStack(kubernetesExplicitProvider, [r, release(siteKubernetes)]), [
                 {
                     message:
-                        'Kubernetes resource "site1-apps-ns-apps" (kubernetes:core/v1:Namespace) uses the default Kubernetes provider "default_4_34_2", ' +
+                        'Kubernetes resource "site1-apps-ns-apps" (kubernetes:core/v1:Namespace) uses the default Kubernetes provider "default_4_32_0", ' +
                         "which reads the ambient kubeconfig (KUBECONFIG, ~/.kube/config) and so could change whichever cluster that points at. " +
                         "Pass the site's Kubernetes provider (AppStack.provider) as the resource's `provider` option.",
                     urn: r.urn,
