@@ -1,13 +1,14 @@
 export { ConfigError, loadSiteConfig, readStackConfig } from "./load";
 export { profiles } from "./profiles";
-export { allNodes } from "./types";
+export { allNodes, builds } from "./types";
 export type { ClusterConfig, NicSpec, NodeSpec, Role, SiteConfig } from "./types";
 export { formatIssues } from "./issues";
 export { resolveSite } from "./resolve";
 export { checkOneRebuildPerUpdate, checkVersionChange } from "./rollout";
 export { installOrder, releaseNameOf } from "./release-rules";
 export { kubeadmImages, sandboxImage } from "./kubeadm-images";
-export type { ReleaseInput } from "./schema";
+export { stages } from "./schema";
+export type { ReleaseInput, Stage } from "./schema";
 export type { Fingerprints } from "./rollout";
 export type { ConfigIssue } from "./issues";
 export type { StackConfigInput } from "./validate";

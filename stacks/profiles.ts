@@ -100,6 +100,7 @@ const dev: Profile = {
                 "local-path": platformReleases["local-path"],
             },
         },
+        stopAfter: "apps",
     },
 };
 
@@ -204,6 +205,7 @@ const prod: Profile = {
                 }),
             }),
         },
+        stopAfter: "apps",
     },
 };
 

@@ -51,6 +51,7 @@ function resolveValidSite(profile: ProfileName, site: SiteInput, privateKey: str
         workers: site.workers.map((n) => resolveNode(site, "worker", n, macs)),
         cluster: resolveCluster(site),
         apps: { releases: resolveReleases(site), order: installOrder(site.apps) },
+        stopAfter: site.stopAfter,
     };
 }
 

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { parsePublicKey } from "./sshkeys";
 import { KUBE_VIP } from "./versions";
 import { closest } from "./suggest";
+import { describe } from "./issues";
 
 /** A string schema whose refusals come from `problem` (undefined: fine), each with its own fix. */
 const checked = (problem: (value: string) => string | undefined, typeError: string) =>
@@ -395,6 +396,22 @@ export const appsSchema = z.strictObject({
 export type ReleaseInput = z.infer<typeof releaseSchema>;
 export type AppsInput = z.infer<typeof appsSchema>;
 
+/**
+ * The stages a site is built in, in order; `stopAfter` names the last one built. Each adds
+ * resources to the ones before and changes none of theirs.
+ */
+export const stages = ["vms", "prepared", "cluster", "apps"] as const;
+export type Stage = (typeof stages)[number];
+
+function stageProblem(value: unknown): string {
+    const allowed = `use one of ${stages.map((s) => `'${s}'`).join(", ")}: the site is built up to and including that stage ('apps', the default, is the whole site)`;
+    if (typeof value !== "string") {
+        return `${allowed}; got ${describe(value)}`;
+    }
+    const guess = closest(value, stages);
+    return `'${value}' is not a stage; ${guess !== undefined ? `did you mean '${guess}'? Otherwise ` : ""}${allowed}`;
+}
+
 export const siteSchema = z.strictObject({
     /** Site name, prefix of every VM and volume name; short so hostnames stay readable. */
     name: z.string().regex(/^[a-z]([a-z0-9-]{0,18}[a-z0-9])?$/, {
@@ -422,6 +439,14 @@ export const siteSchema = z.strictObject({
     workers: z.array(nodeSchema),
     cluster: clusterSchema,
     apps: appsSchema,
+    /**
+     * The last stage to build, so a site can be built in steps: `vms` (the site's secrets,
+     * hypervisors and every VM), `prepared` (the director and every node prepared),
+     * `cluster` (kubeadm, joins, Calico, the readiness gate, the kubeconfig), `apps` (the
+     * Helm releases: the whole site). A resource of an earlier stage is the same in every
+     * later one, so raising it only adds resources.
+     */
+    stopAfter: z.enum(stages, { error: (issue) => stageProblem(issue.input) }).default("apps"),
 });
 
 export type SiteInput = z.infer<typeof siteSchema>;

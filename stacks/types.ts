@@ -3,7 +3,7 @@
  * effective size, image and NICs, so components never look at defaults or profiles.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AppsInput, ClusterInput, NetworkInput, ProfileName } from "./schema";
+import { AppsInput, ClusterInput, NetworkInput, ProfileName, Stage, stages } from "./schema";
 
 export type Role = "director" | "master" | "worker";
 
@@ -105,6 +105,13 @@ export interface SiteConfig {
         /** Enabled releases, each after what it depends on. */
         order: string[];
     };
+    /** The last stage built (`stopAfter`); `apps` is the whole site. */
+    stopAfter: Stage;
+}
+
+/** Whether a site that stops after `stopAfter` builds `stage`: it builds every stage up to its own. */
+export function builds(stopAfter: Stage, stage: Stage): boolean {
+    return stages.indexOf(stage) <= stages.indexOf(stopAfter);
 }
 
 /** Director first, then masters, then workers: the order every list of VMs follows. */

@@ -84,6 +84,8 @@ describe("refused before anything is registered (issue 10)", () => {
         { what: "endpoint.network without a VIP", stack: "dev", edit: (s) => (s.cluster = { endpoint: { network: "internal" } }), path: "kvm-k8s:site.cluster.endpoint.network", says: "is set but there is no vip" },
         // messages
         { what: "a port of 0, in words rather than zod's", stack: "dev", edit: (s) => (s.cluster = { endpoint: { port: 0 } }), path: "kvm-k8s:site.cluster.endpoint.port", says: "must be a TCP port from 1 to 65535, e.g. 6443" },
+        { what: "a stopAfter that is no stage, with the one meant and every stage", stack: "dev", edit: (s) => (s.stopAfter = "cluter"), path: "kvm-k8s:site.stopAfter", says: "'cluter' is not a stage; did you mean 'cluster'? Otherwise use one of 'vms', 'prepared', 'cluster', 'apps'" },
+        { what: "a stopAfter that is not a name, with every stage", stack: "prod", edit: (s) => (s.stopAfter = 2), path: "kvm-k8s:site.stopAfter", says: /^use one of 'vms', 'prepared', 'cluster', 'apps': the site is built up to and including that stage .*; got number 2$/ },
         { what: "a release timeout of 0, in words rather than zod's", stack: "dev", edit: (s) => (s.apps = { releases: { "metrics-server": { timeoutSeconds: 0 } } }), path: "kvm-k8s:site.apps.releases.metrics-server.timeoutSeconds", says: "must be at least 1 second" },
     ];
 
