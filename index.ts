@@ -38,8 +38,8 @@ export = async () => {
         masters: site.nodes.masters,
         workers: site.nodes.workers,
         controlPlaneEndpoint: `https://${config.cluster.endpoint.host}:${config.cluster.endpoint.port}`,
-        /** Admin kubeconfig: a secret (`pulumi stack output --show-secrets kubeconfig`). */
-        kubeconfig: site.cluster.kubeconfig,
+        /** Admin kubeconfig: a secret (`pulumi stack output --show-secrets kubeconfig`); only once the site has its cluster. */
+        ...(site.cluster !== undefined ? { kubeconfig: site.cluster.kubeconfig } : {}),
         /** What each node was built from, and the version: the next update compares against them. */
         nodeFingerprints: fingerprints,
         kubernetesVersion: config.cluster.kubernetesVersion,

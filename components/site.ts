@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { allNodes, Fingerprints, SiteConfig } from "../stacks";
+import { allNodes, builds, Fingerprints, SiteConfig, Stage } from "../stacks";
 import { AppStack } from "./apps";
-import { Cluster } from "./cluster";
+import { Cluster, ClusterArgs } from "./cluster";
 import { ControlPlane } from "./control-plane";
 import { Director } from "./director";
 import { Hypervisor } from "./hypervisor";
@@ -14,7 +14,9 @@ import { Workers } from "./workers";
 /**
  * A whole site: its secrets, one Hypervisor per libvirt host, the director, the masters and
  * the workers, the kubeadm cluster on them, then its applications. Every resource of the
- * stack descends from it.
+ * stack descends from it. A site that stops after an earlier stage (`stopAfter`) leaves out
+ * what the later stages add, and only that: every resource it has is as in the whole site,
+ * so raising `stopAfter` only adds resources.
  */
 export class Site extends pulumi.ComponentResource {
     public readonly hypervisors: Record<string, Hypervisor>;
@@ -22,12 +24,15 @@ export class Site extends pulumi.ComponentResource {
     public readonly director: Director;
     public readonly controlPlane: ControlPlane;
     public readonly workers: Workers;
-    public readonly cluster: Cluster;
-    public readonly apps: AppStack;
+    /** The kubeadm cluster; undefined on a site that stops before it. */
+    public readonly cluster?: Cluster;
+    /** The applications; undefined on a site that stops before them. */
+    public readonly apps?: AppStack;
 
     constructor(name: string, config: SiteConfig, opts?: pulumi.ComponentResourceOptions) {
         super("kvmk8s:site:Site", name, {}, opts);
         const nodes = allNodes(config);
+        const stage = (s: Stage): boolean => builds(config.stopAfter, s);
 
         this.secrets = new SiteSecrets(`${name}-secrets`, config, { parent: this });
 
@@ -37,7 +42,7 @@ export class Site extends pulumi.ComponentResource {
             this.hypervisors[hv.name] = new Hypervisor(`${name}-${hv.name}`, { site: config, hypervisor: hv, imageNames }, { parent: this });
         }
 
-        this.director = new Director(`${name}-director`, { hypervisors: this.hypervisors, site: config, secrets: this.secrets }, { parent: this });
+        this.director = new Director(`${name}-director`, { hypervisors: this.hypervisors, site: config, secrets: this.secrets, prepare: stage("prepared") }, { parent: this });
         const pool: NodePoolArgs = {
             hypervisors: this.hypervisors,
             site: config,
@@ -48,19 +53,28 @@ export class Site extends pulumi.ComponentResource {
         };
         this.controlPlane = new ControlPlane(`${name}-control-plane`, { ...pool, masters: config.masters }, { parent: this });
         this.workers = new Workers(`${name}-workers`, { ...pool, workers: config.workers }, { parent: this });
-        this.cluster = new Cluster(
-            `${name}-cluster`,
-            { site: config, secrets: this.secrets, director: this.director, masters: this.controlPlane.nodes, workers: this.workers.nodes },
-            { parent: this },
-        );
+        if (stage("cluster")) {
+            this.cluster = new Cluster(`${name}-cluster`, { site: config, secrets: this.secrets, ...this.prepared() }, { parent: this });
+        }
         // Applications last, once every node is Ready, as at the reference site.
-        this.apps = new AppStack(
-            `${name}-apps`,
-            { site: config, kubeconfig: this.cluster.kubeconfig, ready: this.cluster.ready, registryPassword: this.secrets.registry.password },
-            { parent: this },
-        );
+        if (this.cluster !== undefined && stage("apps")) {
+            this.apps = new AppStack(
+                `${name}-apps`,
+                { site: config, kubeconfig: this.cluster.kubeconfig, ready: this.cluster.ready, registryPassword: this.secrets.registry.password },
+                { parent: this },
+            );
+        }
 
         this.registerOutputs({});
+    }
+
+    /** The director and every node, prepared: what the cluster is built on. */
+    private prepared(): Pick<ClusterArgs, "director" | "masters" | "workers"> {
+        const [director, masters, workers] = [this.director, this.controlPlane.nodes, this.workers.nodes];
+        if (!director.isPrepared() || masters === undefined || workers === undefined) {
+            throw new Error("the cluster needs the director and every node prepared: stopAfter 'cluster' and later build them");
+        }
+        return { director, masters, workers };
     }
 
     /** Node names and addresses, shaped for stack outputs. */

@@ -299,8 +299,9 @@ describe("bootstrap graph (pulumi mocks)", () => {
                 // 90 days, renewed by any `pulumi up` after 30
                 assert.deepStrictEqual([cert.inputs.validityPeriodHours, cert.inputs.earlyRenewalHours], [90 * 24, 60 * 24]);
                 assert.strictEqual(cert.inputs.caCertPem, MOCK_CA_CERT, "signed by the cluster CA");
-                const kubeconfig = await new Promise<string>((resolve) => program!.cluster.kubeconfig.apply(resolve));
-                assert.strictEqual(await pulumi.isSecret(program!.cluster.kubeconfig), true);
+                const cluster = program!.cluster!;
+                const kubeconfig = await new Promise<string>((resolve) => cluster.kubeconfig.apply(resolve));
+                assert.strictEqual(await pulumi.isSecret(cluster.kubeconfig), true);
                 const doc = YAML.parse(kubeconfig);
                 assert.strictEqual(doc.clusters[0].cluster.server, `https://${site.cluster.endpoint.host}:${site.cluster.endpoint.port}`);
                 assert.strictEqual(Buffer.from(doc.clusters[0].cluster["certificate-authority-data"], "base64").toString(), MOCK_CA_CERT);

@@ -9,7 +9,7 @@ import { readStackFile, ROOT, stackSite, TEST_PRIVATE_KEY } from "./fixtures";
  * program through a reference to its own stack). Its own process, because Pulumi reads
  * PULUMI_CONFIG once per process.
  */
-function runIndex(stack: string, previous?: Record<string, string>, previousVersion?: string): { status: number | null; stdout: string; stderr: string } {
+function runIndex(stack: string, previous?: Record<string, string>, previousVersion?: string, siteOverrides: Record<string, unknown> = {}): { status: number | null; stdout: string; stderr: string } {
     const file = readStackFile(stack);
     const script = `
         const pulumi = require("@pulumi/pulumi");
@@ -40,7 +40,7 @@ function runIndex(stack: string, previous?: Record<string, string>, previousVers
                 if (still < 3) return;
                 clearInterval(poll);
                 const { kubeconfig, ...plain } = out;
-                console.log(JSON.stringify({ ...plain, kubeconfigIsOutput: pulumi.Output.isInstance(kubeconfig), domains: types.get("libvirt:index/domain:Domain") }));
+                console.log(JSON.stringify({ ...plain, hasKubeconfig: "kubeconfig" in out, kubeconfigIsOutput: pulumi.Output.isInstance(kubeconfig), domains: types.get("libvirt:index/domain:Domain"), commands: types.get("command:remote:Command") || 0 }));
             }, 100);
         }, (err) => {
             if (err instanceof ConfigError) { console.error(err.message); process.exit(3); }
@@ -53,7 +53,7 @@ function runIndex(stack: string, previous?: Record<string, string>, previousVers
             ...process.env,
             PULUMI_CONFIG: JSON.stringify({
                 "kvm-k8s:profile": file.profile,
-                "kvm-k8s:site": JSON.stringify(file.site),
+                "kvm-k8s:site": JSON.stringify({ ...(file.site as object), ...siteOverrides }),
                 "kvm-k8s:sshPrivateKey": TEST_PRIVATE_KEY,
             }),
             PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(["kvm-k8s:sshPrivateKey"]),
@@ -87,6 +87,19 @@ describe("index.ts (the program pulumi runs)", function () {
         assert.deepStrictEqual(out.workers.map((w: { address: string }) => w.address), ["10.10.0.21", "10.10.0.22", "10.10.0.23"]);
         assert.deepStrictEqual(out.nodeFingerprints, current);
         assert.strictEqual(out.kubeconfigIsOutput, true);
+        assert.strictEqual(out.hasKubeconfig, true);
+    });
+
+    it("a site that stops before its cluster (stopAfter: prepared) exports no kubeconfig, and the nodes, fingerprints and version as ever", () => {
+        const run = runIndex("prod", current, undefined, { stopAfter: "prepared" });
+        assert.strictEqual(run.status, 0, run.stderr);
+        const out = JSON.parse(run.stdout);
+        assert.strictEqual(out.hasKubeconfig, false);
+        // the director's preparation, and each of the six nodes' SSH wait and preparation
+        assert.deepStrictEqual([out.domains, out.commands], [7, 1 + 6 * 2]);
+        assert.deepStrictEqual(out.nodeFingerprints, current);
+        assert.strictEqual(out.kubernetesVersion, stackSite("prod").cluster.kubernetesVersion);
+        assert.deepStrictEqual(out.workers.map((w: { hostname: string }) => w.hostname), ["site1-worker-1", "site1-worker-2", "site1-worker-3"]);
     });
 
     it("an unchanged site, or one rebuilt node, goes ahead", () => {

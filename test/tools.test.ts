@@ -122,6 +122,22 @@ describe("npm run plan", () => {
             fs.rmSync(dir, { recursive: true, force: true });
         }
     });
+
+    it("a stack that stops after a stage (site.stopAfter: vms) plans only that stage: its VMs, no command", function () {
+        this.timeout(120000);
+        const run = planCli(devFile().replace("    access:\n", "    stopAfter: vms\n    access:\n"), ["--stand-in-key"]);
+        try {
+            assert.strictEqual(run.status, 0, run.stderr);
+            assert.match(run.stdout, /dev-worker-1 {2}\(libvirt:index\/domain:Domain\)/);
+            assert.doesNotMatch(run.stdout, /command:remote:Command|kubernetes|kvmk8s:cluster:Cluster/);
+            const out = path.join(run.dir, "out", "t");
+            assert.ok(fs.existsSync(path.join(out, "vms", "dev-worker-1", "user-data.yaml")));
+            assert.ok(!fs.existsSync(path.join(out, "commands")), "a command was planned");
+            assert.strictEqual(fs.readFileSync(path.join(out, "graph.mmd"), "utf8"), 'flowchart LR\n  dev_director["VM dev-director"]\n  dev_master_1["VM dev-master-1"]\n  dev_worker_1["VM dev-worker-1"]\n');
+        } finally {
+            run.cleanup();
+        }
+    });
 });
 
 describe("npm run bench (shape, on small sizes)", () => {

@@ -25,7 +25,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { SiteConfig } from "../../stacks";
 import { ClusterPki, initControlPlane, joinMasters } from "../control-plane";
-import { Director } from "../director";
+import { PreparedDirector } from "../director";
 import { controlPlaneEndpoint, KubeadmSteps } from "../kubeadm";
 import { PreparedNode } from "../nodes";
 import { etcdSnapshot, rollingUpgrade } from "../operations";
@@ -43,7 +43,7 @@ export type ClusterSite = Pick<SiteConfig, "name" | "access" | "cluster" | "netw
 export interface ClusterArgs {
     site: ClusterSite;
     secrets: Pick<SiteSecrets, "clusterCa" | "clusterCaKey" | "admin">;
-    director: Director;
+    director: PreparedDirector;
     masters: PreparedNode[];
     workers: PreparedNode[];
 }

@@ -18,9 +18,10 @@ export interface ControlPlaneArgs extends NodePoolArgs {
     masters: NodeSpec[];
 }
 
-/** The masters: one prepared VM each. */
+/** The masters: one VM each, prepared unless the site stops after its VMs. */
 export class ControlPlane extends pulumi.ComponentResource {
-    public readonly nodes: PreparedNode[];
+    /** Each node's VM prepared; undefined when the director is not (a site that stops after its VMs). */
+    public readonly nodes?: PreparedNode[];
     public readonly masters: NodeInfo[];
 
     constructor(name: string, args: ControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {

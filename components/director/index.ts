@@ -42,6 +42,8 @@ export interface DirectorArgs {
     hypervisors: Record<string, Hypervisor>;
     site: DirectorSite;
     secrets: Pick<SiteSecrets, "registry" | "opsKey">;
+    /** Prepare the director (tools, registry); false on a site that stops after its VMs. */
+    prepare: boolean;
 }
 
 /** The environment prepare-director.sh runs with (see its header); secrets stay Outputs. */
@@ -85,8 +87,11 @@ export class Director extends pulumi.ComponentResource {
     /** How commands reach the director, and through it every node. */
     public readonly target: SshTarget;
     public readonly connection: Connection;
-    /** Tools installed and registry serving: every node command waits for it. */
-    public readonly ready: command.remote.Command;
+    /**
+     * Tools installed and registry serving: every node command waits for it. Undefined when
+     * the director is not prepared (a site that stops after its VMs).
+     */
+    public readonly ready?: command.remote.Command;
 
     constructor(name: string, args: DirectorArgs, opts?: pulumi.ComponentResourceOptions) {
         // The type token predates the folders (this is not under the Cluster component); it is
@@ -97,17 +102,24 @@ export class Director extends pulumi.ComponentResource {
         this.info = nodeInfo(site.director);
         this.target = { host: site.director.address, user: site.access.user, privateKey: site.access.privateKey, hostKey: this.vm.hostPublicKey };
         this.connection = sshConnection(this.target);
-        this.ready = scriptCommand(
-            `${site.director.hostname}-prepare`,
-            {
-                connection: this.connection,
-                script: prepareDirectorScript,
-                env: prepareDirectorEnv(site, args.secrets),
-                triggers: [this.vm.domain.id],
-            },
-            { parent: this, dependsOn: [this.vm] },
-        );
+        if (args.prepare) {
+            this.ready = scriptCommand(
+                `${site.director.hostname}-prepare`,
+                {
+                    connection: this.connection,
+                    script: prepareDirectorScript,
+                    env: prepareDirectorEnv(site, args.secrets),
+                    triggers: [this.vm.domain.id],
+                },
+                { parent: this, dependsOn: [this.vm] },
+            );
+        }
         this.registerOutputs({ info: this.info });
+    }
+
+    /** Whether the director is prepared, as the cluster needs it. */
+    public isPrepared(): this is PreparedDirector {
+        return this.ready !== undefined;
     }
 
     /** Install the admin kubeconfig for kubectl and helm on the director. */
@@ -128,3 +140,6 @@ export class Director extends pulumi.ComponentResource {
         );
     }
 }
+
+/** A director with its preparation: what the cluster is built on. */
+export type PreparedDirector = Director & { readonly ready: command.remote.Command };

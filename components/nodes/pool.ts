@@ -16,8 +16,11 @@ export interface NodePoolArgs {
     /** Hypervisors by name; each VM uses its own hypervisor's provider. */
     hypervisors: Record<string, Hypervisor>;
     site: NodeSite;
-    /** The jump host, and its readiness (tools, registry) that node preparation needs. */
-    director: { target: SshTarget; ready: pulumi.Resource };
+    /**
+     * The jump host, and its readiness (tools, registry) that node preparation needs; no
+     * readiness on a site that stops after its VMs, whose nodes are then not prepared.
+     */
+    director: { target: SshTarget; ready?: pulumi.Resource };
     /** The registry's CA and pull password, and the director's ops key, that preparation installs. */
     directorAccess: pulumi.Input<DirectorAccess>;
 }
@@ -29,11 +32,19 @@ export interface PreparedNode {
     prepared: command.remote.Command;
 }
 
-/** VMs for `nodes` under `parent`, each prepared (in parallel) once the director is ready. */
-export function createPreparedNodes(parent: pulumi.Resource, nodes: NodeSpec[], args: NodePoolArgs): PreparedNode[] {
+/**
+ * VMs for `nodes` under `parent`, each prepared (in parallel) once the director is ready.
+ * Without a director readiness only the VMs are made, and there is no prepared node.
+ */
+export function createPreparedNodes(parent: pulumi.Resource, nodes: NodeSpec[], args: NodePoolArgs): PreparedNode[] | undefined {
     const { site } = args;
+    const { ready } = args.director;
     const onDirector = sshConnection(args.director.target);
-    return createVms(parent, nodes, { hypervisors: args.hypervisors, access: site.access, dnsDomain: site.domain }).map((vm) => {
+    const vms = createVms(parent, nodes, { hypervisors: args.hypervisors, access: site.access, dnsDomain: site.domain });
+    if (ready === undefined) {
+        return undefined;
+    }
+    return vms.map((vm) => {
         const connection = sshConnection(
             { host: vm.node.address, user: site.access.user, privateKey: site.access.privateKey, hostKey: vm.hostPublicKey },
             args.director.target,
@@ -48,10 +59,10 @@ export function createPreparedNodes(parent: pulumi.Resource, nodes: NodeSpec[], 
                 env: { HOST: vm.node.address, NODE: vm.node.hostname, TIMEOUT_SECONDS: String(NODE_SSH_WAIT_SECONDS) },
                 triggers: [vm.domain.id],
             },
-            { parent, dependsOn: [vm, args.director.ready] },
+            { parent, dependsOn: [vm, ready] },
         );
         // The director is the jump host and serves the registry whose CA nodes trust.
-        const prepared = prepareNode({ site, vm, connection, directorAccess: args.directorAccess }, { parent, dependsOn: [vm, args.director.ready, sshUp] });
+        const prepared = prepareNode({ site, vm, connection, directorAccess: args.directorAccess }, { parent, dependsOn: [vm, ready, sshUp] });
         return { vm, connection, prepared };
     });
 }

@@ -14,9 +14,10 @@ export interface WorkersArgs extends NodePoolArgs {
     workers: NodeSpec[];
 }
 
-/** The worker VMs: one prepared VM each. */
+/** The worker VMs: one each, prepared unless the site stops after its VMs. */
 export class Workers extends pulumi.ComponentResource {
-    public readonly nodes: PreparedNode[];
+    /** Each node's VM prepared; undefined when the director is not (a site that stops after its VMs). */
+    public readonly nodes?: PreparedNode[];
     public readonly workers: NodeInfo[];
 
     constructor(name: string, args: WorkersArgs, opts?: pulumi.ComponentResourceOptions) {
