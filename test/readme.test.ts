@@ -3,7 +3,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { resolveSite } from "../stacks";
+import { profiles, resolveSite, stages } from "../stacks";
+import { siteSchema } from "../stacks/schema";
 import { ROOT, stackInput, TEST_PRIVATE_KEY } from "./fixtures";
 
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -30,5 +31,23 @@ describe("README examples", () => {
         const result = resolveSite(input);
         assert.ok(result.ok, result.ok ? "" : JSON.stringify(result.issues, null, 1));
         assert.deepStrictEqual(result.site.workers[0].nics.map((n) => [n.bridge, n.address, n.gateway]), [["virbr0", "192.168.122.21", "192.168.122.1"]]);
+    });
+});
+
+describe("README configuration reference", () => {
+    const rows = readme.split("\n").filter((line) => line.startsWith("| `site."));
+    const cells = (row: string): string[] => row.split(" | ").map((c) => c.replace(/^\| |\s*\|$/g, ""));
+
+    it("has a row for every key of kvm-k8s:site, so it cannot fall behind the schema", () => {
+        const documented = new Set(rows.map((row) => (/^\| `site\.(\w+)/.exec(row) as RegExpExecArray)[1]));
+        assert.deepStrictEqual(Object.keys(siteSchema.shape).filter((key) => !documented.has(key)), []);
+    });
+
+    it("site.stopAfter names every stage in order, and each profile's default", () => {
+        const row = rows.find((r) => r.startsWith("| `site.stopAfter` |"));
+        assert.ok(row, "no row for site.stopAfter");
+        const [, what, dev, prod] = cells(row);
+        assert.deepStrictEqual([...what.matchAll(/`(\w+)` \(/g)].map((m) => m[1]), [...stages]);
+        assert.deepStrictEqual([dev, prod], [`\`${profiles.dev.site.stopAfter}\``, `\`${profiles.prod.site.stopAfter}\``]);
     });
 });
