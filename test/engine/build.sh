@@ -1,30 +1,20 @@
 #!/usr/bin/env bash
-# Build the real Pulumi engine pieces that this project's test:engine needs, from Go modules
-# only (the Go module proxy; nothing from GitHub or get.pulumi.com), and cache them outside the
-# clone. Idempotent: a warm run checks the cached binaries and exits.
+# Build Pulumi's Go programs this project needs from Go modules only (the Go module proxy;
+# nothing from GitHub or get.pulumi.com), and cache them outside the clone. Idempotent: a warm
+# run checks the cached binaries and exits.
 #
-#   test/engine/build.sh            build if needed; the LAST stdout line is the bin directory
+#   test/engine/build.sh [pulumi] [libvirt-sdkgen]   build what is named (default: both) if
+#                                                    needed; the LAST stdout line is the bin directory
 #
 # What it builds, from test/engine/go (go.mod + go.sum pin every module and its checksum):
 #   pulumi          the Pulumi CLI and engine, github.com/pulumi/pulumi/pkg/v3 v3.248.0, which
-#                   matches @pulumi/pulumi 3.248.0 in package.json
-#   libvirt-sdkgen  the CLI's Node.js SDK generator (pkg/v3/codegen/nodejs), for sdks/libvirt
-#
-# What it cannot build, because the proxy these machines use does not serve the module (each
-# answered "not available"; the script asks again on every cold build and prints the answers
-# into <cache>/modules.txt, so a change shows up):
-#   pulumi-language-nodejs   github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
-#   command 1.2.1            github.com/pulumi/pulumi-command/provider
-#   libvirt 0.5.4            github.com/pulumi/pulumi-libvirt/provider (and its upstream,
-#                            github.com/dmacvicar/terraform-provider-libvirt v0.8.1)
-#   tls 5.6.1 / 5.5.1        github.com/pulumi/pulumi-tls/provider/v5
-#   random 4.21.2 / 4.21.1   github.com/pulumi/pulumi-random/provider/v4
-#   kubernetes 4.34.2        github.com/pulumi/pulumi-kubernetes/provider/v4: only one
-#                            pseudo-version is served, v4.0.0-20260115033456-f47bc2d6f199
-#                            (the commit of v4.25.0), and nothing in the program can be
-#                            previewed with it alone, so it is not built.
-# The CLI still runs programs without the language plugin through the Automation API: the
-# @pulumi/pulumi SDK serves the language runtime itself and the CLI attaches with --client.
+#                   matches @pulumi/pulumi 3.248.0 in package.json. This is the recipe of the
+#                   CLI archive in ../shared/plugins (its manifest/pulumi-cli.txt); the tests
+#                   install that archive (install.sh), seconds instead of 15-20 minutes.
+#   libvirt-sdkgen  the CLI's Node.js SDK generator (pkg/v3/codegen/nodejs), for sdks/libvirt;
+#                   test:engine builds only this one.
+# The provider plugins and the Node.js language host are Go modules the proxy refuses (403);
+# they come built from their release tags in ../shared/plugins (install.sh installs them).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -45,21 +35,33 @@ key=$(cat "$0" "$SRC/go.mod" "$SRC/go.sum" "$SRC/libvirt-sdkgen/main.go" <(go ve
 CACHE=${KVMK8S_ENGINE_CACHE:-/var/cache/kvm-k8s/engine}/$PULUMI_VERSION-$key
 BIN=$CACHE/bin
 
-# Warm: the binaries are there, complete, and the CLI says it is the version we pin.
-if [ -f "$CACHE/complete" ] && [ -x "$BIN/pulumi" ] && [ -x "$BIN/libvirt-sdkgen" ]; then
-    got=$(PULUMI_SKIP_UPDATE_CHECK=true "$BIN/pulumi" version)
-    if [ "$got" = "$PULUMI_VERSION" ]; then
-        echo "engine: cached in $CACHE (built $(cat "$CACHE/complete"))" >&2
-        echo "$BIN"
-        exit 0
-    fi
-    echo "engine: cached CLI says '$got', not $PULUMI_VERSION; rebuilding" >&2
+targets=("$@")
+[ "${#targets[@]}" -gt 0 ] || targets=(pulumi libvirt-sdkgen)
+for t in "${targets[@]}"; do
+    case "$t" in pulumi | libvirt-sdkgen) ;; *) echo "build.sh: unknown target '$t' (pulumi, libvirt-sdkgen)" >&2; exit 2 ;; esac
+done
+
+# Warm: each binary asked for is there (a complete build moved it into bin/), and the CLI, if
+# asked for, says it is the version we pin.
+missing=()
+for t in "${targets[@]}"; do
+    [ -x "$BIN/$t" ] || missing+=("$t")
+done
+if [ -x "$BIN/pulumi" ] && [ "$(PULUMI_SKIP_UPDATE_CHECK=true "$BIN/pulumi" version)" != "$PULUMI_VERSION" ]; then
+    echo "engine: cached CLI is not $PULUMI_VERSION; rebuilding" >&2
+    rm -f "$BIN/pulumi"
+    missing=("${targets[@]}")
+fi
+if [ "${#missing[@]}" -eq 0 ]; then
+    echo "engine: ${targets[*]} cached in $BIN" >&2
+    echo "$BIN"
+    exit 0
 fi
 
-rm -rf "$CACHE"
-mkdir -p "$CACHE/partial"
+rm -rf "$CACHE/partial"
+mkdir -p "$CACHE/partial" "$BIN"
 times=$CACHE/build-times.tsv
-printf 'binary\tseconds\n' >"$times"
+[ -f "$times" ] || printf 'binary\tseconds\n' >"$times"
 
 build() { # name, go package, extra go build arguments...
     local name=$1 pkg=$2 start
@@ -72,35 +74,22 @@ build() { # name, go package, extra go build arguments...
     printf '%s\t%s\n' "$name" "$(($(date +%s) - start))" >>"$times"
 }
 
-# The CLI's own flags (pulumi .goreleaser.yml): tags osusergo,grpcnotrace; the version stamp
-# is what the CLI reports to SDKs and plugins, so it must be set.
-build pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
-    -tags osusergo,grpcnotrace \
-    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
-build libvirt-sdkgen ./libvirt-sdkgen -ldflags "-s -w"
-
-# Ask the proxy again for each module we could not build, and keep its answers beside the
-# binaries (informational: the build does not depend on them).
-probe() { # module@version
-    local out
-    out=$(cd "$CACHE" && { go mod download -json "$1" 2>&1 || true; })
-    printf '%s\t%s\n' "$1" "$(jq -r 'if .Error then (.Error | sub("^.*: reading [^ ]*: "; "") | gsub("\\s+"; " ")) else "served: " + .Version end' <<<"$out" 2>/dev/null || echo "$out" | tr '\n' ' ')"
-}
-{
-    probe github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3@v3.0.0-20260624180030-dc7edd58bc13
-    probe github.com/pulumi/pulumi-command/provider@v0.0.0-20260303235922-7f3eb6f3b77c
-    probe github.com/pulumi/pulumi-libvirt/provider@v0.0.0-20250102165834-551204e65927
-    probe github.com/dmacvicar/terraform-provider-libvirt@v0.8.1
-    probe github.com/pulumi/pulumi-tls/provider/v5@v5.0.0-20260722185624-c3b9a61e7075
-    probe github.com/pulumi/pulumi-random/provider/v4@v4.0.0-20260722185042-f2d8b029d0f7
-    probe github.com/pulumi/pulumi-kubernetes/provider/v4@v4.0.0-20260608201737-a03ff6ba58d2
-} >"$CACHE/modules.txt"
-sed 's/^/engine: proxy: /' "$CACHE/modules.txt" >&2
-
-got=$(PULUMI_SKIP_UPDATE_CHECK=true "$CACHE/partial/pulumi" version)
-[ "$got" = "$PULUMI_VERSION" ] || { echo "build.sh: built CLI says '$got', expected $PULUMI_VERSION" >&2; exit 1; }
-mv "$CACHE/partial" "$BIN"
-date -u +%Y-%m-%dT%H:%M:%SZ >"$CACHE/complete"
+for t in "${missing[@]}"; do
+    case "$t" in
+    # The CLI's own flags (pulumi .goreleaser.yml): tags osusergo,grpcnotrace; the version
+    # stamp is what the CLI reports to SDKs and plugins, so it must be set.
+    pulumi)
+        build pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+            -tags osusergo,grpcnotrace \
+            -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
+        got=$(PULUMI_SKIP_UPDATE_CHECK=true "$CACHE/partial/pulumi" version)
+        [ "$got" = "$PULUMI_VERSION" ] || { echo "build.sh: built CLI says '$got', expected $PULUMI_VERSION" >&2; exit 1; }
+        ;;
+    libvirt-sdkgen) build libvirt-sdkgen ./libvirt-sdkgen -ldflags "-s -w" ;;
+    esac
+    mv "$CACHE/partial/$t" "$BIN/$t"
+done
+rmdir "$CACHE/partial"
 # Builds for other keys (an older script, go.sum or Go) are dead weight: 134 MiB each.
 for old in "${CACHE%/*}"/v*-????????????????; do
     [ "$old" = "$CACHE" ] || [ ! -d "$old" ] || rm -rf "$old"

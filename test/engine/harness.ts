@@ -1,11 +1,13 @@
 /**
- * The real Pulumi engine for tests: the CLI that test/engine/build.sh builds from Go modules,
- * a file:// backend and PULUMI_HOME in a temporary directory, a passphrase, no plugin downloads.
+ * The real Pulumi engine for tests: the CLI v3.248.0 with its Node.js language host, and the
+ * provider plugins, installed from ../shared/plugins by test/engine/install.sh (built from
+ * their upstream release tags); a file:// backend and a PULUMI_HOME per sandbox, whose
+ * plugins/ is the install's, a passphrase, no plugin download and no plugin on PATH.
  *
- * Programs run through the Automation API's inline mode: the @pulumi/pulumi SDK serves the
- * language runtime in this process and the CLI attaches to it with `--client`. That is how
- * this machine can run a Node.js program at all: the pulumi-language-nodejs plugin is a Go
- * module the proxy does not serve (see build.sh).
+ * Two ways to run a program, both through the real CLI and engine:
+ * - as a user does: `pulumi preview --stack dev` in a copy of this checkout (`checkout: true`),
+ *   the language host starting the TypeScript program (`cli`);
+ * - through the Automation API's inline mode, for programs that are not the project's (`run`).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -22,23 +24,47 @@ export const PASSPHRASE = "kvm-k8s engine tests: not a secret";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore(): { config: Record<string, string | undefined> } };
 
-let binDir: string | undefined;
+const lastLines = new Map<string, string>();
 
-/** The directory holding `pulumi` and `libvirt-sdkgen`: build.sh's last line (a warm run just checks its cache). */
-export function engineBin(): string {
-    if (binDir === undefined) {
-        const run = spawnSync("bash", [path.join(__dirname, "build.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+/** The last stdout line of a test/engine script (a warm run only checks its cache). */
+function scriptOutput(script: string, ...args: string[]): string {
+    const key = [script, ...args].join(" ");
+    if (!lastLines.has(key)) {
+        const run = spawnSync("bash", [path.join(__dirname, script), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
         if (run.status !== 0) {
-            throw new Error(`test/engine/build.sh failed (exit ${run.status})`);
+            throw new Error(`test/engine/${key} failed (exit ${run.status})`);
         }
-        const last = run.stdout.trim().split("\n").pop() ?? "";
-        if (!fs.existsSync(path.join(last, "pulumi"))) {
-            throw new Error(`build.sh printed '${last}', which holds no pulumi binary`);
-        }
-        binDir = last;
+        lastLines.set(key, run.stdout.trim().split("\n").pop() ?? "");
     }
-    return binDir;
+    return lastLines.get(key)!;
 }
+
+/** install.sh's cache: bin/ (CLI and language host) and home/plugins (the resource plugins). */
+export function engineInstall(): { bin: string; plugins: string } {
+    const dir = scriptOutput("install.sh");
+    const bin = path.join(dir, "bin");
+    if (!fs.existsSync(path.join(bin, "pulumi"))) {
+        throw new Error(`install.sh printed '${dir}', which holds no bin/pulumi`);
+    }
+    return { bin, plugins: path.join(dir, "home", "plugins") };
+}
+
+/** The directory holding `pulumi` and the Node.js language host. */
+export function engineBin(): string {
+    return engineInstall().bin;
+}
+
+/** The directory holding `libvirt-sdkgen`, which build.sh builds from Go modules. */
+export function sdkgenBin(): string {
+    return scriptOutput("build.sh", "libvirt-sdkgen");
+}
+
+/**
+ * The test world's client side (test/engine/run.sh sets it): a HOME whose .ssh holds the key
+ * the hypervisors let in and their pinned host keys, which the libvirt provider reads for
+ * `qemu+ssh://` (it takes $HOME/.ssh, not ssh's config).
+ */
+export const WORLD_HOME = process.env.KVMK8S_WORLD_HOME;
 
 export interface CliResult {
     status: number | null;
@@ -78,7 +104,12 @@ export function projectProgram(): PulumiFn {
     return asLanguageHost(main);
 }
 
-/** One temporary backend, PULUMI_HOME and project directory; `cleanup()` removes them. */
+/**
+ * One temporary backend, PULUMI_HOME and project directory; `cleanup()` removes them. With
+ * `checkout`, the project directory is a copy of this checkout's tracked files (what a user's
+ * clone holds) sharing its node_modules, so `pulumi preview` there runs index.ts through the
+ * language host and writes stack files into the copy, never into the repository.
+ */
 export class Sandbox {
     readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "kvm-k8s-engine-"));
     readonly work = path.join(this.dir, "project");
@@ -86,16 +117,30 @@ export class Sandbox {
     readonly home = path.join(this.dir, "home");
     readonly bin = engineBin();
 
-    constructor() {
+    constructor(options: { checkout?: boolean } = {}) {
         for (const d of [this.work, this.state, this.home]) {
             fs.mkdirSync(d, { recursive: true });
         }
-        fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(this.work, "Pulumi.yaml"));
+        fs.symlinkSync(engineInstall().plugins, path.join(this.home, "plugins"));
+        if (options.checkout) {
+            const files = spawnSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" }).stdout.split("\0").filter((f) => f !== "");
+            for (const f of files.filter((f) => fs.existsSync(path.join(ROOT, f)))) {
+                fs.mkdirSync(path.dirname(path.join(this.work, f)), { recursive: true });
+                fs.copyFileSync(path.join(ROOT, f), path.join(this.work, f));
+            }
+            fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(this.work, "node_modules"));
+        } else {
+            fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(this.work, "Pulumi.yaml"));
+        }
     }
 
-    /** What the CLI runs with: only our binaries' directory added to PATH, nothing fetched. */
+    /**
+     * What the CLI runs with: only the CLI's directory (with the language host) added to PATH,
+     * the plugins from PULUMI_HOME, nothing fetched.
+     */
     get env(): Record<string, string> {
         return {
+            ...(WORLD_HOME === undefined ? {} : { HOME: WORLD_HOME }),
             PATH: `${this.bin}:${process.env.PATH ?? ""}`,
             PULUMI_HOME: this.home,
             PULUMI_BACKEND_URL: `file://${this.state}`,
@@ -106,14 +151,16 @@ export class Sandbox {
     }
 
     /** Run the CLI in the project directory. */
-    cli(args: string[], input?: string): CliResult {
+    cli(args: string[], input?: string): CliResult & { seconds: number } {
+        const start = process.hrtime.bigint();
         const run = spawnSync(path.join(this.bin, "pulumi"), [...args, "--non-interactive"], {
             cwd: this.work,
             env: { ...process.env, ...this.env },
             input,
             encoding: "utf8",
+            maxBuffer: 256 * 1024 * 1024,
         });
-        return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+        return { status: run.status, stdout: run.stdout, stderr: run.stderr, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
     }
 
     cliOk(args: string[], input?: string): string {

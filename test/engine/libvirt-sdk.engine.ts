@@ -9,7 +9,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { engineBin, ROOT } from "./harness";
+import { ROOT, sdkgenBin } from "./harness";
 
 export const SCHEMA = path.resolve(ROOT, "../shared/provider-schemas/libvirt-0.5.4.schema.json");
 const SDK = path.join(ROOT, "sdks/libvirt");
@@ -30,7 +30,7 @@ describe("the libvirt SDK (sdks/libvirt)", function () {
     it("is exactly what the generator writes from the provider's schema", () => {
         const out = fs.mkdtempSync(path.join(os.tmpdir(), "kvm-k8s-sdkgen-"));
         try {
-            const run = spawnSync(path.join(engineBin(), "libvirt-sdkgen"), ["-schema", SCHEMA, "-version", "0.5.4", "-local", "-out", out], { encoding: "utf8" });
+            const run = spawnSync(path.join(sdkgenBin(), "libvirt-sdkgen"), ["-schema", SCHEMA, "-version", "0.5.4", "-local", "-out", out], { encoding: "utf8" });
             assert.equal(run.status, 0, run.stderr);
             const generated = files(out);
             assert.ok(generated.includes("package.json") && generated.includes("domain.ts"), `generator wrote: ${generated.join(", ")}`);
