@@ -31,8 +31,12 @@ const addresses = (n: number): Record<string, string> => {
     return { internal: `10.10.${third}.${fourth}`, services: `10.20.${third}.${fourth}`, storage: `10.30.${third}.${fourth}` };
 };
 
-/** The prod reference site, with `workers` workers spread over svc-4..6 and /16 networks. */
-export function syntheticSite(workers: number): SiteConfig {
+/**
+ * The prod reference site, with `workers` workers spread over svc-4..6 and /16 networks, as
+ * stack input (`kvm-k8s:profile` and `kvm-k8s:site`, the stand-in key): what a
+ * Pulumi.<stack>.yaml of that site would hold.
+ */
+export function syntheticStackInput(workers: number): ReturnType<typeof offlineStackInput> {
     const input = offlineStackInput("prod", { standInKey: true });
     const site = input.site as Record<string, unknown>;
     site.networks = [
@@ -41,7 +45,12 @@ export function syntheticSite(workers: number): SiteConfig {
         { name: "storage", bridge: "br-storage", cidr: "10.30.0.0/16", dns: [] },
     ];
     site.workers = Array.from({ length: workers }, (_, i) => ({ name: `worker-${i + 1}`, hypervisor: `svc-${4 + (i % 3)}`, addresses: addresses(i) }));
-    const result = resolveSite(input);
+    return input;
+}
+
+/** The same site, resolved. */
+export function syntheticSite(workers: number): SiteConfig {
+    const result = resolveSite(syntheticStackInput(workers));
     if (!result.ok) {
         throw new Error(formatIssues(result.issues));
     }

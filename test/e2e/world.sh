@@ -10,7 +10,8 @@
 #                               the daemons, the mirror server, the namespace; idempotent, and
 #                               prints one "leftover:" line per libvirt object it had to remove
 #   test/e2e/world.sh run CMD.. up, run CMD inside the namespace, down on every path (trap)
-#   test/e2e/world.sh exec CMD.. run CMD inside the namespace (network only; same filesystem)
+#   test/e2e/world.sh exec CMD.. run CMD inside the namespace (network; with hypervisors, also
+#                               a private mount namespace whose /etc/hosts names them)
 #
 # Environment (all optional):
 #   KVMK8S_E2E_NS        namespace name (default kvmk8s-e2e)
@@ -20,7 +21,19 @@
 #   KVMK8S_E2E_POOL      libvirt pool of the site (default kvm-k8s-e2e)
 #   KVMK8S_E2E_MIRROR_DIR  directory served over HTTP on port 80 (default: none, no mirror)
 #   KVMK8S_E2E_STATE     state directory (default /run/kvmk8s-e2e)
-# Runs as root; needs iproute2, libvirt-daemon-system, libvirt-clients, python3.
+#   KVMK8S_E2E_BRIDGES   more bridges to create in the namespace, space-separated (default none):
+#                        the bridges a stack's networks name, so its domains can start
+#   KVMK8S_E2E_HYPERVISORS  hypervisor names, space-separated (default none). Each gets an
+#                        address on the bridge (.101, .102, ... of KVMK8S_E2E_HOST_IP's /24) and
+#                        its own sshd there, with its own ed25519 host key, that lets root in with
+#                        the world's client key only and forwards to the one libvirtd's socket,
+#                        as `qemu+ssh://root@<name>/system` needs. One libvirtd stands behind all
+#                        of them. The names resolve only through $KVMK8S_E2E_STATE/hosts, which
+#                        `exec` mounts over /etc/hosts in a private mount namespace. The client
+#                        side is $KVMK8S_E2E_STATE/home/.ssh (id_ed25519, known_hosts with each
+#                        name's host key pinned): run the libvirt provider with HOME there.
+# Runs as root; needs iproute2, libvirt-daemon-system, libvirt-clients, python3; with
+# hypervisors also openssh-server and openssh-client.
 set -euo pipefail
 
 NS=${KVMK8S_E2E_NS:-kvmk8s-e2e}
@@ -30,6 +43,8 @@ SITE=${KVMK8S_E2E_SITE:-e2e}
 POOL=${KVMK8S_E2E_POOL:-kvm-k8s-e2e}
 MIRROR_DIR=${KVMK8S_E2E_MIRROR_DIR:-}
 STATE=${KVMK8S_E2E_STATE:-/run/kvmk8s-e2e}
+read -r -a BRIDGES <<<"${KVMK8S_E2E_BRIDGES:-}"
+read -r -a HYPERVISORS <<<"${KVMK8S_E2E_HYPERVISORS:-}"
 QEMU_CONF=/etc/libvirt/qemu.conf
 PY=/usr/bin/python3
 export LIBVIRT_DEFAULT_URI=qemu:///system
@@ -50,6 +65,10 @@ check_tools() {
         command -v "$t" >/dev/null || die "$t is missing (apt-get install iproute2 util-linux libvirt-daemon-system libvirt-clients)"
     done
     [[ -x "$PY" ]] || die "$PY is missing (apt-get install python3)"
+    if [[ "${#HYPERVISORS[@]}" -gt 0 ]]; then
+        [[ -x /usr/sbin/sshd ]] || die "/usr/sbin/sshd is missing (apt-get install openssh-server)"
+        command -v ssh-keygen >/dev/null || die "ssh-keygen is missing (apt-get install openssh-client)"
+    fi
     [[ "$EUID" -eq 0 ]] || die "run as root (namespaces, libvirtd)"
 }
 
@@ -73,6 +92,11 @@ namespace_up() {
         in_ns ip addr add "$HOST_IP" dev "$BRIDGE"
     fi
     in_ns ip link set "$BRIDGE" up
+    local b
+    for b in "${BRIDGES[@]}"; do
+        in_ns ip link show "$b" >/dev/null 2>&1 || in_ns ip link add "$b" type bridge
+        in_ns ip link set "$b" up
+    done
     # The promise of this world: nothing routes off the machine.
     if in_ns ip route show default | grep -q .; then
         die "namespace $NS has a default route; refusing to start guests that could reach out"
@@ -129,6 +153,78 @@ mirror_up() {
     die "the mirror server did not answer on http://${HOST_IP%/*}/ (log: $STATE/http.log)"
 }
 
+# The address of the Nth hypervisor (1-based): .100+N in the bridge's /24.
+hv_address() { echo "${HOST_IP%.*/*}.$((100 + $1))"; }
+
+hypervisors_up() {
+    [[ "${#HYPERVISORS[@]}" -gt 0 ]] || return 0
+    local dir=$STATE/ssh i=0 name addr conf known=""
+    mkdir -p "$dir" "$STATE/home/.ssh" /run/sshd
+    chmod 700 "$STATE/home/.ssh"
+    [[ -f "$STATE/home/.ssh/id_ed25519" ]] || ssh-keygen -q -t ed25519 -N "" -C kvmk8s-world-client -f "$STATE/home/.ssh/id_ed25519"
+    cp "$STATE/home/.ssh/id_ed25519.pub" "$dir/authorized_keys"
+    printf '127.0.0.1\tlocalhost\n::1\tlocalhost\n' >"$STATE/hosts"
+    for name in "${HYPERVISORS[@]}"; do
+        i=$((i + 1))
+        addr=$(hv_address "$i")
+        mkdir -p "$dir/$name"
+        [[ -f "$dir/$name/host_ed25519" ]] || ssh-keygen -q -t ed25519 -N "" -C "$name" -f "$dir/$name/host_ed25519"
+        in_ns ip -4 addr show dev "$BRIDGE" | grep -q " $addr/" || in_ns ip addr add "$addr/${HOST_IP#*/}" dev "$BRIDGE"
+        printf '%s\t%s\n' "$addr" "$name" >>"$STATE/hosts"
+        known+="$name $(cut -d' ' -f1,2 "$dir/$name/host_ed25519.pub")"$'\n'
+        conf=$dir/$name/sshd_config
+        # Root with the world's key only; forwarding on, which qemu+ssh:// needs (the
+        # provider forwards to /var/run/libvirt/libvirt-sock); StrictModes off: the files
+        # live under a state directory sshd does not own.
+        cat >"$conf" <<EOF
+ListenAddress $addr:22
+HostKey $dir/$name/host_ed25519
+PidFile $dir/$name/sshd.pid
+AuthorizedKeysFile $dir/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+AllowTcpForwarding yes
+AllowStreamLocalForwarding yes
+EOF
+        alive "$dir/$name/sshd.pid" || in_ns /usr/sbin/sshd -f "$conf" -E "$dir/$name/sshd.log"
+    done
+    printf '%s' "$known" >"$STATE/home/.ssh/known_hosts"
+    # Each answers with its own pinned key, through the names only the world resolves.
+    for name in "${HYPERVISORS[@]}"; do
+        for i in $(seq 1 50); do
+            if with_hosts ssh -q -F none -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile="$STATE/home/.ssh/known_hosts" \
+                -i "$STATE/home/.ssh/id_ed25519" "root@$name" true 2>/dev/null; then
+                break
+            fi
+            [[ "$i" -lt 50 ]] || die "hypervisor $name did not answer SSH with its pinned key (log: $dir/$name/sshd.log)"
+            sleep 0.2
+        done
+    done
+    log "hypervisors: ${HYPERVISORS[*]} (an sshd each, one libvirtd; names in $STATE/hosts)"
+}
+
+hypervisors_down() {
+    local f
+    for f in "$STATE"/ssh/*/sshd.pid; do
+        [[ -e "$f" ]] || continue
+        stop_pidfile "$f" "sshd of $(basename "$(dirname "$f")")"
+    done
+}
+
+# CMD inside the namespace; with hypervisors, with the world's /etc/hosts in a private mount
+# namespace (the host's /etc/hosts is never touched).
+with_hosts() {
+    if [[ "${#HYPERVISORS[@]}" -gt 0 ]]; then
+        # shellcheck disable=SC2016 # expanded by the inner bash
+        in_ns unshare --mount --propagation private -- bash -c 'mount --bind "$0" /etc/hosts && exec "$@"' "$STATE/hosts" "$@"
+    else
+        in_ns "$@"
+    fi
+}
+
 # Remove every libvirt object of the site; one "leftover:" line per object removed.
 libvirt_clean() {
     virsh -q version >/dev/null 2>&1 || return 0
@@ -169,6 +265,7 @@ stop_pidfile() { # PIDFILE NAME
 
 down() {
     libvirt_clean
+    hypervisors_down
     stop_pidfile "$STATE/http.pid" "the mirror server"
     # Only a libvirtd inside our namespace is ours to stop.
     if alive /run/libvirtd.pid && [[ -e "/run/netns/$NS" ]] &&
@@ -197,6 +294,7 @@ up() {
     trap up_failed EXIT
     namespace_up
     daemons_up
+    hypervisors_up
     mirror_up
     trap - EXIT
     log "up: namespace $NS, bridge $BRIDGE ${HOST_IP}, libvirtd in the namespace"
@@ -207,12 +305,12 @@ shift || true
 case "$cmd" in
 up) up ;;
 down) down ;;
-exec) in_ns "$@" ;;
+exec) with_hosts "$@" ;;
 run)
     [[ "$#" -gt 0 ]] || die "usage: world.sh run CMD..."
     up
     trap 'down >&2' EXIT
-    in_ns "$@"
+    with_hosts "$@"
     ;;
 *) die "usage: world.sh up | down | run CMD... | exec CMD..." ;;
 esac
