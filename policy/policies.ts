@@ -298,10 +298,16 @@ export const helmReleasePinned: ResourceValidationPolicy = {
                 );
             }
         }
+        // Under the real engine the pack sees the provider's checked inputs: pulumi-kubernetes's
+        // Check has already given a release without a name its random one, <resource>-<8 hex>
+        // (seen with 4.32.0), and resolved a version range to the chart version it found, so
+        // config validation (stacks/schema.ts) is where ranges are refused.
         const name = read(() => args.props.name);
-        if (name.known && !isNonEmptyString(name.value)) {
+        const autonamed = (n: string): boolean => n.startsWith(`${args.name}-`) && /^[0-9a-f]{8}$/.test(n.slice(args.name.length + 1));
+        if (name.known && (!isNonEmptyString(name.value) || autonamed(name.value))) {
+            const given = isNonEmptyString(name.value) ? ` of its own ("${name.value}" is the provider's random one)` : "";
             reportViolation(
-                `Helm release "${args.name}" has no release name, so Pulumi gives it a random suffix and a re-created release installs a second copy. ` +
+                `Helm release "${args.name}" has no release name${given}, so Pulumi gives it a random suffix and a re-created release installs a second copy. ` +
                     `Set the release's name.`,
             );
         }

@@ -340,6 +340,14 @@ describe("policy pack", () => {
             assert.strictEqual((await check({ name: "", version: "" })).length, 2);
         });
 
+        it("fails a name the kubernetes provider's Check made up (the real engine's view of a release without one)", async () => {
+            assert.deepStrictEqual(await check({ name: "site1-apps-app-3dfe15d6", version: "1.2.3" }), [
+                'Helm release "site1-apps-app" has no release name of its own ("site1-apps-app-3dfe15d6" is the provider\'s random one), so Pulumi gives it a random suffix and a re-created release installs a second copy. Set the release\'s name.',
+            ]);
+            // a chosen name that merely ends in a word is fine
+            assert.deepStrictEqual(await check({ name: "site1-apps-app-frontend", version: "1.2.3" }), []);
+        });
+
         it("cannot check values unknown during preview", async () => {
             assert.deepStrictEqual(await check({ name: UNKNOWN_STRING, version: UNKNOWN_STRING }), []);
         });
