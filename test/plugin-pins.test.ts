@@ -41,7 +41,9 @@ function readJson(file: string): Record<string, unknown> {
 describe("SDK pins match the plugins in ../shared/plugins", function () {
     before(function () {
         if (!fs.existsSync(PLUGINS_DIR)) {
-            if (process.env.CI) {
+            // .ci/run has ../shared beside the clone; a GitHub checkout does not (there the
+            // engine takes these versions from Pulumi's own plugin downloads).
+            if (process.env.CI && process.env.GITHUB_ACTIONS !== "true") {
                 assert.fail(`${PLUGINS_DIR} is missing, and CI=true: CI runs with ../shared beside the clone`);
             }
             console.log(`      skipped: ${PLUGINS_DIR} is missing (it comes with ../shared)`);
