@@ -235,3 +235,29 @@ export function stackFrames(text: string): string[] {
 }
 
 export { pulumi };
+
+/**
+ * For a describe() whose tests need the test world's hypervisors: checks the world is there
+ * (run.sh started it), and gives each test a fresh Sandbox, removed after it.
+ */
+export function worldSandboxEach(options: { checkout?: boolean } = {}): () => Sandbox {
+    let box: Sandbox | undefined;
+    before(() => {
+        if (WORLD_HOME === undefined) {
+            throw new Error("KVMK8S_WORLD_HOME unset: run these through `npm run test:engine` (test/engine/run.sh), which starts the hypervisors");
+        }
+    });
+    beforeEach(() => {
+        box = new Sandbox(options);
+    });
+    afterEach(() => {
+        box?.cleanup();
+        box = undefined;
+    });
+    return () => {
+        if (box === undefined) {
+            throw new Error("worldSandboxEach: no sandbox outside a test");
+        }
+        return box;
+    };
+}

@@ -13,7 +13,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as libvirt from "@pulumi/libvirt";
 import { resolveSite } from "../../stacks";
 import { stackInput } from "../fixtures";
-import { pulumi, ROOT, Sandbox, WORLD_HOME } from "./harness";
+import { pulumi, ROOT, worldSandboxEach } from "./harness";
 
 const POLICY = path.join(ROOT, "policy");
 const CHART = path.resolve(ROOT, "../shared/charts/metrics-server-3.13.1.tgz");
@@ -103,22 +103,12 @@ const violations: { policy: string; stack: string; message: string; program: () 
 
 describe("the policy pack under the real CLI", function () {
     this.timeout(10 * 60 * 1000);
-    before(function () {
-        assert.ok(WORLD_HOME !== undefined, "KVMK8S_WORLD_HOME unset: run these through `npm run test:engine` (test/engine/run.sh)");
-    });
-
-    let box: Sandbox;
-    beforeEach(() => {
-        box = new Sandbox();
-    });
-    afterEach(() => {
-        box.cleanup();
-    });
+    const sandbox = worldSandboxEach();
 
     for (const v of violations) {
         it(`refuses a stack that breaks ${v.policy}, with its message`, async () => {
-            box.initStack(v.stack, { stackFile: "config: {}\n" });
-            const preview = await box.run("preview", v.stack, async () => v.program(), { policyPacks: [POLICY] });
+            sandbox().initStack(v.stack, { stackFile: "config: {}\n" });
+            const preview = await sandbox().run("preview", v.stack, async () => v.program(), { policyPacks: [POLICY] });
             assert.ok(!preview.ok, `the preview passed:\n${preview.output}`);
             const reported = preview.events.filter((e) => e.policyEvent !== undefined).map((e) => e.policyEvent!);
             const mine = reported.filter((p) => p.policyName === v.policy);
@@ -134,8 +124,8 @@ describe("the policy pack under the real CLI", function () {
     }
 
     it("sees a floating chart version already resolved by the provider's Check: config validation refuses it first", async () => {
-        box.initStack("dev", { stackFile: "config: {}\n" });
-        const preview = await box.run(
+        sandbox().initStack("dev", { stackFile: "config: {}\n" });
+        const preview = await sandbox().run(
             "preview",
             "dev",
             async () => {
@@ -157,8 +147,8 @@ describe("the policy pack under the real CLI", function () {
     });
 
     it("passes the same kind of stack when it keeps every policy", async () => {
-        box.initStack("prod", { stackFile: "config: {}\n" });
-        const preview = await box.run(
+        sandbox().initStack("prod", { stackFile: "config: {}\n" });
+        const preview = await sandbox().run(
             "preview",
             "prod",
             async () => {

@@ -12,28 +12,18 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { syntheticStackInput } from "../../tools/bench";
 import { TEST_PRIVATE_KEY } from "../fixtures";
-import { engineInstall, ROOT, Sandbox, WORLD_HOME } from "./harness";
+import { engineInstall, ROOT, Sandbox, worldSandboxEach } from "./harness";
 import { planResources, PreviewJson, previewJson, resourceKey, stackFileFor } from "./preview";
 
 describe("pulumi preview, as a user runs it (real CLI, language host, plugins, hypervisors)", function () {
     this.timeout(20 * 60 * 1000);
 
-    before(function () {
-        assert.ok(WORLD_HOME !== undefined, "KVMK8S_WORLD_HOME unset: run these through `npm run test:engine` (test/engine/run.sh), which starts the hypervisors");
-    });
-
-    let box: Sandbox;
-    beforeEach(() => {
-        box = new Sandbox({ checkout: true });
-    });
-    afterEach(() => {
-        box.cleanup();
-    });
+    const sandbox = worldSandboxEach({ checkout: true });
 
     it("takes each provider plugin from PULUMI_HOME at the pinned version, none from PATH", () => {
         const onPath = fs.readdirSync(engineInstall().bin).filter((f) => f.startsWith("pulumi-resource-") && f !== "pulumi-resource-pulumi-nodejs");
         assert.deepEqual(onPath, [], "a provider plugin beside the CLI would be used whatever its version");
-        const listed = JSON.parse(box.cliOk(["plugin", "ls", "--json"])) as { name: string; kind: string; version: string }[];
+        const listed = JSON.parse(sandbox().cliOk(["plugin", "ls", "--json"])) as { name: string; kind: string; version: string }[];
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const deps = (require(path.join(ROOT, "package.json")) as { dependencies: Record<string, string> }).dependencies;
         for (const name of ["command", "tls", "random", "kubernetes"]) {
@@ -48,8 +38,8 @@ describe("pulumi preview, as a user runs it (real CLI, language host, plugins, h
     ];
     for (const site of sites) {
         it(`${site.stack}: plans exactly the offline plan's resources, no error or warning, and the policy pack passes`, () => {
-            box.initStack(site.stack, { stackFile: site.file(), key: TEST_PRIVATE_KEY });
-            const preview = previewJson(box, site.stack, ["--policy-pack", "policy"]);
+            sandbox().initStack(site.stack, { stackFile: site.file(), key: TEST_PRIVATE_KEY });
+            const preview = previewJson(sandbox(), site.stack, ["--policy-pack", "policy"]);
             assert.equal(preview.status, 0, preview.text);
             assert.deepEqual(preview.diagnostics.filter((d) => d.severity === "error" || d.severity === "warning"), [], preview.text);
             assert.deepEqual(preview.policyViolations, [], preview.text);
@@ -69,8 +59,8 @@ describe("pulumi preview, as a user runs it (real CLI, language host, plugins, h
             for (const [name, plan] of Object.entries(plans)) {
                 const stack = name === "prod" ? "prod" : "workers50";
                 const file = name === "prod" ? fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8") : stackFileFor(syntheticStackInput(50));
-                box.initStack(stack, { stackFile: file, key: TEST_PRIVATE_KEY });
-                const real = previewJson(box, stack);
+                sandbox().initStack(stack, { stackFile: file, key: TEST_PRIVATE_KEY });
+                const real = previewJson(sandbox(), stack);
                 assert.equal(real.status, 0, real.text);
                 assert.equal(real.steps.filter((s) => s.op === "create").length, plan.resources.length + 1);
 
