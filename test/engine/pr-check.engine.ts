@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { PRIVATE_KEY_MARKER, TEST_PRIVATE_KEY } from "../fixtures";
-import { ROOT, Sandbox, WORLD_HOME } from "./harness";
+import { ROOT, Sandbox, worldSandboxEach } from "./harness";
 import { planResources } from "./preview";
 
 function prCheck(box: Sandbox, stack: string): { status: number | null; output: string; comment: string } {
@@ -20,17 +20,7 @@ function prCheck(box: Sandbox, stack: string): { status: number | null; output: 
 
 describe("the pull-request check (tools/pr-check.sh), under the real CLI", function () {
     this.timeout(15 * 60 * 1000);
-
-    let box: Sandbox;
-    before(() => {
-        assert.ok(WORLD_HOME !== undefined, "KVMK8S_WORLD_HOME unset: run these through `npm run test:engine` (test/engine/run.sh)");
-    });
-    beforeEach(() => {
-        box = new Sandbox({ checkout: true });
-    });
-    afterEach(() => {
-        box.cleanup();
-    });
+    const sandbox = worldSandboxEach({ checkout: true });
 
     it("is what the workflow runs for each stack", () => {
         const workflow = fs.readFileSync(path.join(ROOT, ".github/workflows/pull-request.yml"), "utf8");
@@ -40,10 +30,10 @@ describe("the pull-request check (tools/pr-check.sh), under the real CLI", funct
 
     for (const stack of ["dev", "prod"]) {
         it(`${stack}: passes, with the plan's artifacts, the preview and a comment that says what will be created`, () => {
-            box.initStack(stack, { key: TEST_PRIVATE_KEY });
-            const run = prCheck(box, stack);
+            sandbox().initStack(stack, { key: TEST_PRIVATE_KEY });
+            const run = prCheck(sandbox(), stack);
             assert.equal(run.status, 0, run.output);
-            const out = path.join(box.work, "out", stack);
+            const out = path.join(sandbox().work, "out", stack);
             for (const f of ["resources.txt", "graph.mmd", "preview.txt", "comment.md"]) {
                 assert.ok(fs.existsSync(path.join(out, f)), `out/${stack}/${f} missing`);
             }
@@ -60,17 +50,17 @@ describe("the pull-request check (tools/pr-check.sh), under the real CLI", funct
     it("fails on a config mistake at the offline plan, before the site is asked anything, and says so in the comment", () => {
         const file = YAML.parseDocument(fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8"));
         file.setIn(["config", "kvm-k8s:site", "masters"], [{ name: "master-1", hypervisor: "svc-1", addresses: { internal: "10.10.0.11", services: "10.20.0.11", storage: "10.30.0.11" } }]);
-        box.initStack("prod", { stackFile: file.toString(), key: TEST_PRIVATE_KEY });
-        const run = prCheck(box, "prod");
+        sandbox().initStack("prod", { stackFile: file.toString(), key: TEST_PRIVATE_KEY });
+        const run = prCheck(sandbox(), "prod");
         assert.notEqual(run.status, 0);
         assert.match(run.comment, /^### `prod`: the offline plan failed/);
         assert.match(run.comment, /kvm-k8s:site\.masters/);
-        assert.ok(!fs.existsSync(path.join(box.work, "out", "prod", "preview.txt")), "the preview ran after the plan failed");
+        assert.ok(!fs.existsSync(path.join(sandbox().work, "out", "prod", "preview.txt")), "the preview ran after the plan failed");
     });
 
     it("fails when the real preview does (the key set without --secret), and says so in the comment", () => {
-        box.initStack("dev", { key: TEST_PRIVATE_KEY, secret: false });
-        const run = prCheck(box, "dev");
+        sandbox().initStack("dev", { key: TEST_PRIVATE_KEY, secret: false });
+        const run = prCheck(sandbox(), "dev");
         assert.notEqual(run.status, 0);
         assert.match(run.comment, /^### `dev`: pulumi preview failed/);
         assert.match(run.comment, /stored in plain text in the stack file/);
