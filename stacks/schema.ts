@@ -7,13 +7,13 @@ import { z } from "zod";
 import { parsePublicKey } from "./sshkeys";
 import { KUBE_VIP } from "./versions";
 import { closest } from "./suggest";
+import { libvirtUriProblems } from "./libvirt-uri";
 import { describe } from "./issues";
 
-/** A string schema whose refusals come from `problem` (undefined: fine), each with its own fix. */
-const checked = (problem: (value: string) => string | undefined, typeError: string) =>
+/** A string schema whose refusals come from `problem` (undefined or []: fine), each with its own fix. */
+const checked = (problem: (value: string) => string | readonly string[] | undefined, typeError: string) =>
     z.string({ error: typeError }).superRefine((value, ctx) => {
-        const message = problem(value);
-        if (message !== undefined) {
+        for (const message of [problem(value) ?? []].flat()) {
             ctx.addIssue({ code: "custom", message });
         }
     });
@@ -94,31 +94,10 @@ export const nodeSchema = z.strictObject({
 /** The image of a node that names none (see `image` above). */
 export const defaultImage = (role: "director" | "master" | "worker"): string => (role === "director" ? "director" : "node");
 
-/** libvirt's remote transports (libvirt.org/uri.html); `unix` and `ext` need no host. */
-const TRANSPORTS = ["ssh", "libssh", "libssh2", "tcp", "tls", "unix", "ext"];
-
-function libvirtUriProblem(uri: string): string | undefined {
-    const example = "e.g. 'qemu+ssh://root@svc-1/system' or 'qemu:///system'";
-    const match = /^qemu(?:\+([a-z0-9]+))?:\/\/([^/\s]*)\/(system|session)(\?\S*)?$/.exec(uri);
-    if (match === null) {
-        return `must be a libvirt QEMU URI, ${example}`;
-    }
-    const [, transport, authority] = match;
-    if (transport !== undefined && !TRANSPORTS.includes(transport)) {
-        const guess = closest(transport, TRANSPORTS);
-        return `'${transport}' is not a libvirt transport${guess !== undefined ? `; did you mean 'qemu+${guess}://'?` : `; use one of ${TRANSPORTS.join(", ")}`} (${example})`;
-    }
-    const host = authority.replace(/^[^@]*@/, "").replace(/:\d+$/, "");
-    if (transport !== undefined && !["unix", "ext"].includes(transport) && host === "") {
-        return `names no host; qemu+${transport}:// connects to another machine, so give it, e.g. 'qemu+${transport}://root@svc-1/system' (or 'qemu:///system' for this machine)`;
-    }
-    return undefined;
-}
-
 export const hypervisorSchema = z.strictObject({
     name: dnsLabel,
-    /** libvirt connection URI, e.g. `qemu+ssh://root@svc-1/system`. */
-    uri: checked(libvirtUriProblem, "must be a libvirt QEMU URI, e.g. 'qemu+ssh://root@svc-1/system' or 'qemu:///system'"),
+    /** libvirt connection URI the libvirt provider can dial, e.g. `qemu+ssh://root@svc-1/system` (libvirt-uri.ts). */
+    uri: checked(libvirtUriProblems, "must be a libvirt QEMU URI, e.g. 'qemu+ssh://root@svc-1/system' or 'qemu:///system'"),
     /**
      * libvirt domain type: `kvm` (default) for hardware virtualization; `qemu` for software
      * emulation (TCG) on a host without /dev/kvm (a lab in a VM without nested
@@ -166,12 +145,42 @@ export const imageSchema = z.union(
     { error: "must be one of {url} (downloaded by the libvirt provider), {file} (a qcow2 on the machine running Pulumi, uploaded) or {volume, pool?} (already on the hypervisor)" },
 );
 
+const POOL_PATH_TYPE = "must be an absolute path, e.g. '/var/lib/libvirt/images/kvm-k8s'";
+
+/** The path libvirt stores for a pool's target (virFileSanitizePath): '/' runs collapsed, no trailing '/', a leading '//' kept. */
+function libvirtSanitizedPath(path: string): string {
+    const lead = /^\/\/(?!\/)/.test(path) ? "//" : "";
+    const rest = path.slice(lead.length).replace(/\/{2,}/g, "/");
+    return lead + (rest.length > 1 || lead !== "" ? rest.replace(/\/$/, "") : rest);
+}
+
+/**
+ * A pool path libvirt would store otherwise: the provider's CustomizeDiff compares the path it
+ * reads back with the one given, and forces a new pool (so new volumes and VMs) on every update.
+ */
+function poolPathProblem(path: string): string | undefined {
+    if (!/^\/\S*$/.test(path)) {
+        return POOL_PATH_TYPE;
+    }
+    const stored = libvirtSanitizedPath(path);
+    const fix = path.replace(/\/{2,}/g, "/").replace(/(.)\/$/, "$1");
+    if (stored !== path) {
+        const faults = [/.\/\/|^\/{3}/.test(path) ? "a doubled '/'" : undefined, path.length > 1 && path.endsWith("/") ? "a trailing '/'" : undefined].filter((f) => f !== undefined).join(" and ");
+        return `'${path}' has ${faults}: libvirt stores the pool's path as '${stored}', and the libvirt provider (terraform-provider-libvirt 0.8.1) would read that back as a changed path and replace the pool on every later update, and with it every volume and VM in it; write '${fix}'`;
+    }
+    if (fix !== path) {
+        return `'${path}' starts with '//', which POSIX lets a system read as other than '/'; write '${fix}'`;
+    }
+    return undefined;
+}
+
 export const storagePoolSchema = z.strictObject({
     /** libvirt storage pool that holds base images, root disks and cloud-init disks. */
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: "must be a libvirt pool name, e.g. 'kvm-k8s'" }),
     /** Create the pool (a `dir` pool at `path`) on every hypervisor, or use an existing one. */
     create: z.boolean({ error: "must be true or false" }),
-    path: z.string().regex(/^\/\S*$/, { error: "must be an absolute path, e.g. '/var/lib/libvirt/images/kvm-k8s'" }).optional(),
+    /** The pool's directory, written as libvirt stores it (no trailing or doubled '/'). */
+    path: checked(poolPathProblem, POOL_PATH_TYPE).optional(),
 });
 
 const SET_PUBLIC_KEY = "set it with `pulumi config set --path site.access.publicKey \"$(cat ~/.ssh/<key>.pub)\"`";

@@ -73,6 +73,32 @@ describe("refused before anything is registered (issue 10)", () => {
         { what: "an NTP entry written as a chrony line", stack: "dev", edit: (s) => (s.cluster = { ntpServers: ["server 10.0.0.1"] }), path: "kvm-k8s:site.cluster.ntpServers[0]", says: "give the server alone ('10.0.0.1')" },
         { what: "a libvirt URI with a misspelled transport", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+shh://root@hv1/system" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "'shh' is not a libvirt transport; did you mean 'qemu+ssh://'?" },
         { what: "a qemu+ssh URI without a host", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+ssh:///system" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "names no host" },
+        { what: "a libssh2 URI, which the libvirt provider cannot dial", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+libssh2://root@svc-1/system" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "transport 'libssh2' is not one the libvirt provider (terraform-provider-libvirt 0.8.1) can dial (it fails with \"transport 'libssh2' not implemented\"; it dials qemu+ssh://, qemu+tcp://, qemu+tls:// and qemu:///system): use 'qemu+ssh://root@svc-1/system', the same host over ssh" },
+        { what: "a libssh URI, which the libvirt provider cannot dial", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+libssh://root@svc-1/system" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "transport 'libssh' is not one the libvirt provider (terraform-provider-libvirt 0.8.1) can dial" },
+        { what: "an ext URI, which the libvirt provider cannot dial", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+ext:///system?command=/usr/bin/nc" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "transport 'ext' is not one the libvirt provider (terraform-provider-libvirt 0.8.1) can dial (it fails with \"transport 'ext' not implemented\"; it dials qemu+ssh://, qemu+tcp://, qemu+tls:// and qemu:///system): use 'qemu:///system' for this machine, or 'qemu+ssh://root@svc-1/system' for another" },
+        { what: "a misspelled transport, never with a transport the provider cannot dial as the guess", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+libsh2://root@svc-1/system" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "'libsh2' is not a libvirt transport; use one the libvirt provider (terraform-provider-libvirt 0.8.1) can dial: ssh, tcp, tls, unix" },
+        { what: "a port that is not a number, which Go's URL parser refuses", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+ssh://root@svc-1:ssh/system" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "':ssh' is not a port: the provider's URL parser (Go net/url) takes only digits after the host, and refuses the URI ('invalid port \":ssh\" after host'); remove ':ssh' (over ssh the provider reaches port 22 only)" },
+        { what: "a tcp port that is not a number, with the default", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+tcp://svc-1:libvirt/system" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "write the port number, or remove ':libvirt' for the default (16509)" },
+        { what: "a user part with a bad URL escape, which Go's URL parser refuses", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+ssh://r%zzoot@svc-1/system" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "'%zz' in the user part 'r%zzoot' is not a URL escape, so the provider's URL parser (Go net/url) refuses the URI (\"invalid URL escape\"): write a literal '%' as '%25', or use a plain user name, e.g. 'root'" },
+        { what: "a user part with a character Go's URL parser refuses", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+ssh://ro{ot@svc-1/system" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "the user part 'ro{ot' has '{', which the provider's URL parser (Go net/url) refuses (\"invalid userinfo\")" },
+        { what: "a host that is no host name", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+ssh://root@svc^1/system" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "host 'svc^1' is not a host name or IPv4 address" },
+        { what: "an sshauth method the provider does not know", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+ssh://root@svc-1/system?sshauth=password" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "sshauth 'password' is not an SSH authentication method the libvirt provider (terraform-provider-libvirt 0.8.1) knows (it knows 'agent', 'privkey', 'ssh-password'); it skips it, and with no method left fails (\"could not configure SSH authentication methods\"): did you mean 'ssh-password'?" },
+        { what: "an sshauth list with a space, whose second method the provider does not know", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+ssh://root@svc-1/system?sshauth=agent,%20privkey" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "sshauth ' privkey' is not an SSH authentication method" },
+        { what: "sshauth ssh-password without a password in the URI", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+ssh://root@svc-1/system?sshauth=ssh-password" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "sshauth 'ssh-password' takes the password from the URI's user part ('root:<password>@host'), and this URI has none, so the method does nothing: use 'privkey' (with keyfile=) or 'agent'" },
+        { what: "libvirt's known_hosts parameter, which the provider does not read", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+ssh://root@svc-1/system?known_hosts=/etc/kvm-k8s/known_hosts" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "'known_hosts' is not a parameter the libvirt provider (terraform-provider-libvirt 0.8.1) reads for qemu+ssh:// (it reads 'keyfile', 'knownhosts', 'known_hosts_verify', 'no_verify', 'sshauth', 'socket'), so it would be ignored: did you mean 'knownhosts'?" },
+        { what: "a tcp URI with a parameter the provider ignores", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+tcp://svc-1/system?no_verify=1" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "'no_verify' is not a parameter the libvirt provider (terraform-provider-libvirt 0.8.1) reads for qemu+tcp:// (it reads none), so it would be ignored; remove it" },
+        { what: "no_verify=0 over ssh, which turns host key checking off", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+ssh://root@svc-1/system?no_verify=0" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "no_verify=0 turns host key checking off all the same: over ssh the libvirt provider (terraform-provider-libvirt 0.8.1) only looks whether no_verify is there, not at its value; remove it to check host keys against known_hosts, or write no_verify=1" },
+        { what: "known_hosts_verify=auto, which the provider treats as normal", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+ssh://root@svc-1/system?known_hosts_verify=auto" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "known_hosts_verify=auto: the libvirt provider (terraform-provider-libvirt 0.8.1) skips the host key check for 'ignore' only" },
+        { what: "a parameter the provider's URL parser drops for its ';'", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+ssh://root@svc-1/system?keyfile=/root/.ssh/id_ed25519;no_verify=1" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "'keyfile=/root/.ssh/id_ed25519;no_verify=1' has a ';', and the provider's URL parser (Go net/url) drops such a parameter without a word: separate parameters with '&'" },
+        { what: "a parameter the provider's URL parser drops for a bad escape", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+ssh://root@svc-1/system?keyfile=/keys/%zz" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "'%zz' in 'keyfile=/keys/%zz' is not a URL escape, and the provider's URL parser (Go net/url) drops such a parameter without a word: write a literal '%' as '%25'" },
+        { what: "a port on a qemu+ssh URI, which provider 0.8.1 dials as part of the host name", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+ssh://root@svc-1:2222/system?keyfile=/root/.ssh/id_ed25519" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "has ':2222' after the host, but over ssh the libvirt provider (terraform-provider-libvirt 0.8.1) then dials 'svc-1:2222' as a host name and fails (\"lookup svc-1:2222: no such host\", terraform-provider-libvirt#1116, fixed only after 0.8.1), and it ignores ~/.ssh/config's Port: remove ':2222' and reach the hypervisor's sshd on port 22" },
+        { what: "a qemu+ssh URI without a user, as whom provider 0.8.1 logs in", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+ssh://svc-1/system" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "names no user; over ssh the libvirt provider (terraform-provider-libvirt 0.8.1) logs in as the URI's user only (not as you, nor as ~/.ssh/config's User), so it would log in as '' and be refused: write 'qemu+ssh://root@svc-1/system'" },
+        { what: "an IPv6 literal, from which provider 0.8.1 builds no address", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+ssh://root@[fd00::1]/system" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "the IPv6 address [fd00::1] is one the libvirt provider (terraform-provider-libvirt 0.8.1) cannot dial (it dials '[[fd00::1]]:22', which is no address): use a host name that resolves to it" },
+        { what: "a qemu+unix URI naming a host the provider ignores", stack: "dev", edit: (s) => (s.hypervisors = [{ name: "hv1", uri: "qemu+unix://svc-1/system" }]), path: "kvm-k8s:site.hypervisors[0].uri", says: "qemu+unix:// dials this machine's libvirt socket and the libvirt provider (terraform-provider-libvirt 0.8.1) ignores the host 'svc-1': use 'qemu+ssh://root@svc-1/system' to reach svc-1, or 'qemu:///system' for this machine" },
+        { what: "a pool path with a trailing slash, which libvirt stores without it", stack: "dev", edit: (s) => (s.storagePool = { name: "kvm-k8s", create: true, path: "/var/lib/libvirt/images/kvm-k8s/" }), path: "kvm-k8s:site.storagePool.path", says: "'/var/lib/libvirt/images/kvm-k8s/' has a trailing '/': libvirt stores the pool's path as '/var/lib/libvirt/images/kvm-k8s', and the libvirt provider (terraform-provider-libvirt 0.8.1) would read that back as a changed path and replace the pool on every later update, and with it every volume and VM in it; write '/var/lib/libvirt/images/kvm-k8s'" },
+        { what: "a pool path with a doubled slash, which libvirt stores as one", stack: "dev", edit: (s) => (s.storagePool = { name: "kvm-k8s", create: true, path: "/var/lib//libvirt" }), path: "kvm-k8s:site.storagePool.path", says: "'/var/lib//libvirt' has a doubled '/': libvirt stores the pool's path as '/var/lib/libvirt', and the libvirt provider (terraform-provider-libvirt 0.8.1) would read that back as a changed path and replace the pool on every later update, and with it every volume and VM in it; write '/var/lib/libvirt'" },
+        { what: "a pool path with both, and one fix for both", stack: "dev", edit: (s) => (s.storagePool = { name: "kvm-k8s", create: true, path: "/srv//pools///kvm-k8s//" }), path: "kvm-k8s:site.storagePool.path", says: "'/srv//pools///kvm-k8s//' has a doubled '/' and a trailing '/': libvirt stores the pool's path as '/srv/pools/kvm-k8s'" },
+        { what: "a pool path starting with //, which POSIX leaves to the system", stack: "dev", edit: (s) => (s.storagePool = { name: "kvm-k8s", create: true, path: "//srv/kvm-k8s" }), path: "kvm-k8s:site.storagePool.path", says: "'//srv/kvm-k8s' starts with '//', which POSIX lets a system read as other than '/'; write '/srv/kvm-k8s'" },
         { what: "no default route where VMs must reach package mirrors", stack: "dev", edit: (s) => (s.networks = [{ name: "internal", bridge: "br0", cidr: "192.168.100.0/24", dns: ["192.168.100.1"] }]), path: "kvm-k8s:site.networks[0].gateway", says: /missing on every network, but the VMs reach deb\.debian\.org \(Debian packages\).* only through a default route/ },
         { what: "no DNS server where VMs must resolve names", stack: "dev", edit: (s) => (s.networks = [{ name: "internal", bridge: "br0", cidr: "192.168.100.0/24", gateway: "192.168.100.1" }]), path: "kvm-k8s:site.networks[0].dns", says: "no network gives the VMs a DNS server, but they must resolve deb.debian.org" },
         { what: "a kube-vip image without a tag", stack: "dev", edit: (s) => (s.cluster = { kubeVip: { image: "ghcr.io/kube-vip/kube-vip" } }), path: "kvm-k8s:site.cluster.kubeVip.image", says: "has no tag" },
@@ -97,6 +123,62 @@ describe("refused before anything is registered (issue 10)", () => {
             assert.ok(!JSON.stringify(issues).includes(PRIVATE_KEY_MARKER), "a message shows the private key");
         });
     }
+
+    describe("libvirt URIs: what the libvirt provider (terraform-provider-libvirt 0.8.1) dials passes, the rest is refused", () => {
+        const withUri = (uri: string): StackConfigInput => {
+            const input = stackInput("dev");
+            (input.site as Site).hypervisors = [{ name: "hv1", uri }];
+            return input;
+        };
+        const uriIssues = (uri: string): ConfigIssue[] => issuesOf(withUri(uri)).filter((i) => i.path === "kvm-k8s:site.hypervisors[0].uri");
+
+        for (const uri of [
+            "qemu:///system",
+            "qemu:///session",
+            "qemu+unix:///system?socket=/var/run/libvirt/libvirt-sock",
+            "qemu+ssh://root@svc-1/system",
+            "qemu+ssh://root@10.10.0.2/system",
+            "qemu+ssh://root@svc-1/system?keyfile=/root/.ssh/id_ed25519",
+            "qemu+ssh://root@svc-1/system?keyfile=/root/.ssh/id_ed25519&knownhosts=/etc/kvm-k8s/known_hosts&sshauth=privkey",
+            "qemu+ssh://root@svc-1/system?sshauth=agent,privkey&known_hosts_verify=normal&socket=/var/run/libvirt/libvirt-sock",
+            "qemu+ssh://root@svc-1/system?known_hosts_verify=ignore",
+            "qemu+ssh://root@svc-1/system?no_verify=1",
+            "qemu+ssh://root:pw@svc-1/system?sshauth=ssh-password",
+            "qemu+tcp://svc-1/system",
+            "qemu+tcp://svc-1:16509/system",
+            "qemu+tls://svc-1/system",
+            "qemu+tls://svc-1:16514/system?pkipath=/etc/pki/kvm-k8s&no_verify=0",
+            "qemu://svc-1/system",
+        ]) {
+            it(`accepts ${uri}`, () => {
+                resolveOrThrow(withUri(uri));
+            });
+        }
+
+        it("every problem of one URI at once, each with its fix", () => {
+            const messages = uriIssues("qemu+libssh2://[fd00::1]:2222/system?known_hosts=/k&sshauth=password").map((i) => i.message);
+            for (const fragment of ["transport 'libssh2' is not one", "the IPv6 address [fd00::1]", "has ':2222' after the host", "names no user", "did you mean 'knownhosts'?", "sshauth 'password'"]) {
+                assert.ok(messages.some((m) => m.includes(fragment)), `no message with ${fragment}; got:\n${messages.join("\n")}`);
+            }
+        });
+
+        it("a misspelled transport is never guessed as one the provider cannot dial", () => {
+            for (const typo of ["libsh", "libssh3", "exy", "sssh", "tpc", "unx"]) {
+                const [issue] = uriIssues(`qemu+${typo}://root@svc-1/system`);
+                assert.ok(issue, typo);
+                assert.doesNotMatch(issue.message, /qemu\+(libssh|libssh2|ext):\/\//, typo);
+                assert.match(issue.message, /did you mean 'qemu\+(ssh|tcp|tls|unix):\/\/'\?|can dial: ssh, tcp, tls, unix/, typo);
+            }
+        });
+
+        it("accepts pool paths as libvirt stores them", () => {
+            for (const path of ["/var/lib/libvirt/images/kvm-k8s", "/srv/pools/kvm-k8s"]) {
+                const input = stackInput("dev");
+                (input.site as Site).storagePool = { name: "kvm-k8s", create: true, path };
+                assert.strictEqual(resolveOrThrow(input).storagePool.path, path);
+            }
+        });
+    });
 
     it("a misspelled section is named as such, and the key it hides is reported missing, not malformed", () => {
         const input = stackInput("dev");

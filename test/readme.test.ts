@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { profiles, resolveSite, stages } from "../stacks";
+import { DIALABLE_TRANSPORTS, SSH_AUTH_METHODS, URI_PARAMETERS } from "../stacks/libvirt-uri";
 import { siteSchema } from "../stacks/schema";
 import { ROOT, stackInput, TEST_PRIVATE_KEY } from "./fixtures";
 
@@ -41,6 +42,19 @@ describe("README configuration reference", () => {
     it("has a row for every key of kvm-k8s:site, so it cannot fall behind the schema", () => {
         const documented = new Set(rows.map((row) => (/^\| `site\.(\w+)/.exec(row) as RegExpExecArray)[1]));
         assert.deepStrictEqual(Object.keys(siteSchema.shape).filter((key) => !documented.has(key)), []);
+    });
+
+    it("site.hypervisors names the transports, query parameters and sshauth methods the libvirt provider reads", () => {
+        const row = rows.find((r) => r.startsWith("| `site.hypervisors[]` |"));
+        assert.ok(row, "no row for site.hypervisors");
+        const what = cells(row)[1];
+        for (const transport of DIALABLE_TRANSPORTS.filter((t) => t !== "unix")) {
+            assert.ok(what.includes(`\`qemu+${transport}://`), `qemu+${transport}:// missing`);
+        }
+        assert.ok(what.includes("`qemu:///system`"), "qemu:///system missing");
+        for (const word of [...Object.values(URI_PARAMETERS).flat(), ...SSH_AUTH_METHODS]) {
+            assert.ok(what.includes(`\`${word}\``), `${word} missing`);
+        }
     });
 
     it("site.stopAfter names every stage in order, and each profile's default", () => {
