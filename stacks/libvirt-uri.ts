@@ -105,18 +105,30 @@ export function libvirtUriProblems(uri: string): string[] {
     } else if (transport !== "unix" && host === "") {
         problems.push(`names no host; ${scheme} connects to another machine, so give it, e.g. '${scheme}root@svc-1/system' (or 'qemu:///system' for this machine)`);
     }
-    const user = userinfo?.split(":")[0] ?? "";
-    if (transport === "ssh" && user === "" && host !== "") {
-        problems.push(`names no user; over ssh ${PROVIDER} logs in as the URI's user only (not as you, nor as ~/.ssh/config's User), so it would log in as '' and be refused: write 'qemu+ssh://root@${host}/${driverPath}'`);
-    }
+    problems.push(...userProblems(userinfo, transport, host, driverPath));
 
     if (query !== undefined) {
-        problems.push(...queryProblems(query, transport, scheme, userinfo?.includes(":") === true));
+        problems.push(...queryProblems(query, transport, scheme));
     }
     return problems;
 }
 
-function queryProblems(query: string, transport: Transport, scheme: string, hasPassword: boolean): string[] {
+/** The user part: no password (plain text in the stack file and state), and a user over ssh. */
+function userProblems(userinfo: string | undefined, transport: Transport, host: string, driverPath: string): string[] {
+    const problems: string[] = [];
+    const user = userinfo?.split(":")[0] ?? "";
+    if (userinfo?.includes(":") === true) {
+        problems.push(
+            `has a password in its user part ('${user}:<password>@'), which would sit in plain text in the stack file and, as the libvirt provider's uri, in the stack's state: remove it and log in with a key (the runner's ~/.ssh key, or keyfile=)`,
+        );
+    }
+    if (transport === "ssh" && user === "" && host !== "") {
+        problems.push(`names no user; over ssh ${PROVIDER} logs in as the URI's user only (not as you, nor as ~/.ssh/config's User), so it would log in as '' and be refused: write 'qemu+ssh://root@${host}/${driverPath}'`);
+    }
+    return problems;
+}
+
+function queryProblems(query: string, transport: Transport, scheme: string): string[] {
     const problems: string[] = [];
     if (query.includes("#")) {
         return [`'#' in the query ends the URI for the provider's URL parser (Go net/url), which loses what follows it: write it as '%23'`];
@@ -149,8 +161,9 @@ function queryProblems(query: string, transport: Transport, scheme: string, hasP
                     problems.push(
                         `sshauth '${method}' is not an SSH authentication method ${PROVIDER} knows (it knows ${list(SSH_AUTH_METHODS)}); it skips it, and with no method left fails ("could not configure SSH authentication methods")${didYouMean(guess)}`,
                     );
-                } else if (method === "ssh-password" && !hasPassword) {
-                    problems.push(`sshauth 'ssh-password' takes the password from the URI's user part ('root:<password>@host'), and this URI has none, so the method does nothing: use 'privkey' (with keyfile=) or 'agent'`);
+                } else if (method === "ssh-password") {
+                    // the password would come from the URI's user part, which is refused above
+                    problems.push(`sshauth 'ssh-password' takes the password from the URI's user part, in plain text in the stack file and state: use 'privkey' (with keyfile=) or 'agent'`);
                 }
             }
         } else if (key === "no_verify" && transport === "ssh" && value !== "" && value !== "1") {
