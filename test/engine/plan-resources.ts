@@ -2,7 +2,9 @@
  * Prints, as JSON, the resources the offline plan registers (type and name), and how long it
  * took to build them under the mocks (wall seconds), for each site
  * given on the command line: a stack name ("dev", "prod"), "workers:N" for the bench's
- * synthetic prod site with N workers, or "file:<path>" for a Pulumi.<stack>.yaml anywhere. Its own process, because the offline plan installs
+ * synthetic prod site with N workers, "file:<path>" for a Pulumi.<stack>.yaml anywhere, or
+ * "<stack>?hypervisorUri=<uri>" for a stack whose first hypervisor's URI is replaced AFTER
+ * validation (what the mocks make of a value config validation would refuse). Its own process, because the offline plan installs
  * Pulumi's mocks, which would take over a process that also drives the real engine.
  */
 import { buildSite } from "../../components/site";
@@ -21,7 +23,12 @@ function siteFor(spec: string): SiteConfig {
         const config = (YAML.parse(fs.readFileSync(spec.slice("file:".length), "utf8")) as { config: Record<string, unknown> }).config;
         return resolveOrThrow({ profile: config["kvm-k8s:profile"], site: config["kvm-k8s:site"], sshPrivateKey: { value: TEST_PRIVATE_KEY, secret: true } });
     }
-    return stackSite(spec);
+    const [stack, query] = spec.split("?hypervisorUri=");
+    const site = stackSite(stack);
+    if (query !== undefined) {
+        site.hypervisors[0].uri = query;
+    }
+    return site;
 }
 
 async function main(): Promise<void> {
@@ -31,7 +38,7 @@ async function main(): Promise<void> {
     for (const site of process.argv.slice(2)) {
         const config = siteFor(site);
         const start = process.hrtime.bigint();
-        const rec = await record(() => buildSite(config), { stack: site.startsWith("file:") ? "file" : site.replace(":", "-"), preview: true, lean: true });
+        const rec = await record(() => buildSite(config), { stack: site.startsWith("file:") || site.includes("?") ? "custom" : site.replace(":", "-"), preview: true, lean: true });
         const seconds = Number(process.hrtime.bigint() - start) / 1e9;
         out[site] = { seconds, resources: rec.all.map((r) => ({ type: r.type, name: r.name })) };
     }
