@@ -35,10 +35,14 @@ fail() { # STEP FILE STATUS
 
 # 1. Offline. --stand-in-key: a stack file holds its key only as the backend's ciphertext,
 # which the plan cannot read; the preview below checks the real key.
+# The plan empties out/STACK/ first, so its output is kept aside until it is done.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 status=0
-npm run --silent plan -- "$STACK" --stand-in-key >"$OUT/resources.txt.partial" 2>"$OUT/plan-errors.txt" || status=$?
+npm run --silent plan -- "$STACK" --stand-in-key >"$tmp/resources.txt" 2>"$tmp/plan-errors.txt" || status=$?
+mkdir -p "$OUT"
+cp "$tmp/resources.txt" "$tmp/plan-errors.txt" "$OUT/"
 [ "$status" -eq 0 ] || fail "the offline plan" "$OUT/plan-errors.txt" "$status"
-mv "$OUT/resources.txt.partial" "$OUT/resources.txt"
 
 # 2. The real preview, with the policy pack.
 status=0

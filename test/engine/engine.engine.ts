@@ -14,7 +14,7 @@ import * as YAML from "yaml";
 import { nodeFingerprints } from "../../components/site";
 import { checkOneRebuildPerUpdate, checkVersionChange, formatIssues, loadSiteConfig, resolveSite } from "../../stacks";
 import { readStackFile, TEST_PRIVATE_KEY, PRIVATE_KEY_MARKER } from "../fixtures";
-import { asLanguageHost, diagnostics, engineBin, projectProgram, pulumi, registered, ROOT, Sandbox, stackFrames } from "./harness";
+import { asLanguageHost, diagnostics, engineBin, projectProgram, pulumi, registered, ROOT, Sandbox, stackFrames, walk } from "./harness";
 
 /** `npm run plan -- <stack>` reading stack files from `dir`: the offline plan as a user runs it. */
 function offlinePlan(stack: string, dir: string): { status: number | null; stderr: string } {
@@ -171,8 +171,4 @@ function offlineInputFrom(file: string): { profile: unknown; site: unknown } {
 function loadSiteConfigFor(stack: string): ReturnType<typeof loadSiteConfig> {
     const file = readStackFile(stack);
     return loadSiteConfig({ profile: file.profile, site: structuredClone(file.site), sshPrivateKey: { value: TEST_PRIVATE_KEY, secret: true } });
-}
-
-function walk(dir: string): string[] {
-    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }

@@ -229,6 +229,11 @@ export function diagnostics(events: EngineEvent[], severity: string): string[] {
     return events.filter((e) => e.diagnosticEvent?.severity === severity).map((e) => e.diagnosticEvent!.message.trim());
 }
 
+/** Every file under `dir` (absolute paths). */
+export function walk(dir: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
+
 /** Lines that look like a JavaScript stack frame. */
 export function stackFrames(text: string): string[] {
     return text.split("\n").filter((l) => /^\s+at .+(\(|:\d+:\d+)/.test(l));

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { PRIVATE_KEY_MARKER, TEST_PRIVATE_KEY } from "../fixtures";
-import { ROOT, Sandbox, worldSandboxEach } from "./harness";
+import { ROOT, Sandbox, walk, worldSandboxEach } from "./harness";
 import { planResources } from "./preview";
 
 function prCheck(box: Sandbox, stack: string): { status: number | null; output: string; comment: string } {
@@ -41,8 +41,8 @@ describe("the pull-request check (tools/pr-check.sh), under the real CLI", funct
             assert.match(run.comment, new RegExp(`\\+ ${count + 1} to create`), run.comment);
             assert.match(run.comment, /Policies:\n\s+✅ kvm-k8s@v0\.1\.0/, run.comment);
             assert.ok(run.comment.includes("```mermaid"), run.comment);
-            for (const f of fs.readdirSync(out)) {
-                assert.ok(!fs.readFileSync(path.join(out, f), "utf8").includes(PRIVATE_KEY_MARKER), `the login key in plain text in out/${stack}/${f}`);
+            for (const f of walk(out)) {
+                assert.ok(!fs.readFileSync(f, "utf8").includes(PRIVATE_KEY_MARKER), `the login key in plain text in ${path.relative(out, f)}`);
             }
         });
     }
@@ -58,12 +58,14 @@ describe("the pull-request check (tools/pr-check.sh), under the real CLI", funct
         assert.ok(!fs.existsSync(path.join(sandbox().work, "out", "prod", "preview.txt")), "the preview ran after the plan failed");
     });
 
-    it("fails when the real preview does (the key set without --secret), and says so in the comment", () => {
-        sandbox().initStack("dev", { key: TEST_PRIVATE_KEY, secret: false });
+    it("fails when the real preview does (a hypervisor the runner cannot reach), and says so in the comment", () => {
+        // valid config, so the offline plan passes; only the real provider finds svc-9 is not there
+        const committed = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+        sandbox().initStack("dev", { stackFile: `${committed}    hypervisors:\n      - { name: hv1, uri: "qemu+ssh://root@svc-9/system" }\n`, key: TEST_PRIVATE_KEY });
         const run = prCheck(sandbox(), "dev");
         assert.notEqual(run.status, 0);
         assert.match(run.comment, /^### `dev`: pulumi preview failed/);
-        assert.match(run.comment, /stored in plain text in the stack file/);
-        assert.ok(!run.comment.includes(PRIVATE_KEY_MARKER), "the plain key reached the comment");
+        assert.match(run.comment, /failed to connect/);
+        assert.ok(fs.existsSync(path.join(sandbox().work, "out", "dev", "graph.mmd")), "the plan's artifacts are there for the reviewer");
     });
 });
