@@ -80,6 +80,30 @@ qemu_conf() {
     fi
 }
 
+# Where /dev/kvm exists as 600 root:root (kvm-pvm, no udev to apply Debian's rule), libvirtd
+# probes QEMU as root and finds KVM, then checks it as libvirt-qemu and does not: its
+# capabilities cache is never valid, every call re-probes (8 s), and a Domain create took
+# 320-388 s. Debian's udev rule gives kvm:kvm 660; do the same, and put back what was there.
+kvm_up() {
+    [[ -c /dev/kvm ]] || return 0
+    [[ -f "$STATE/kvm-mode" ]] && return 0
+    mkdir -p "$STATE"
+    stat -c '%a %G' /dev/kvm >"$STATE/kvm-mode"
+    getent group kvm >/dev/null || groupadd --system kvm
+    chgrp kvm /dev/kvm
+    chmod 660 /dev/kvm
+    log "/dev/kvm: was $(cat "$STATE/kvm-mode"), now 660 kvm (as Debian's udev rule sets it)"
+}
+
+kvm_down() {
+    [[ -f "$STATE/kvm-mode" && -c /dev/kvm ]] || return 0
+    local mode group
+    read -r mode group <"$STATE/kvm-mode"
+    chgrp "$group" /dev/kvm
+    chmod "$mode" /dev/kvm
+    log "/dev/kvm: back to $mode $group"
+}
+
 namespace_up() {
     if [[ ! -e "/run/netns/$NS" ]]; then
         ip netns add "$NS"
@@ -273,6 +297,7 @@ down() {
         stop_pidfile /run/libvirtd.pid libvirtd
         stop_pidfile /run/virtlogd.pid virtlogd
     fi
+    kvm_down
     if [[ -e "/run/netns/$NS" ]]; then
         ip netns del "$NS"
         log "removed namespace $NS (and $BRIDGE with it)"
@@ -293,6 +318,7 @@ up() {
     qemu_conf
     trap up_failed EXIT
     namespace_up
+    kvm_up
     daemons_up
     hypervisors_up
     mirror_up
