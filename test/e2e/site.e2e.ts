@@ -1,6 +1,7 @@
 /**
- * Issue 14, part 1: `pulumi up` of the e2e site with the real engine (test/engine/build.sh's
- * CLI), the real libvirt, command, tls and random plugins, and the namespace's libvirtd,
+ * Issue 14, part 1: `pulumi up` of the e2e site with the real engine and the real libvirt,
+ * command, tls and random plugins (test/engine/install.sh, from ../shared/plugins), and the
+ * namespace's libvirtd,
  * scoped to the VM layer and preparation: the roster and kubeadm init commands are excluded
  * with their dependents (joins, Calico, the readiness gate, upgrades, apps), which is what
  * issue 14 leaves for the cluster issue.
@@ -11,9 +12,6 @@
  * (`--expect-no-changes`) and so does `preview --refresh`; `stack export` holds no plain-text
  * copy of any secret and neither does the engine's output; `destroy` leaves nothing of the
  * site in libvirt. run.sh then removes the namespace and fails if anything was left.
- *
- * Environment: KVMK8S_E2E_PLUGIN_DIR (optional) a directory of pulumi-resource-* plugin
- * binaries, put first on PATH.
  */
 import * as assert from "assert";
 import * as fs from "fs";
@@ -78,21 +76,11 @@ describe("pulumi up of the e2e site with the real engine, VM layer and preparati
 
     before(async function () {
         env = worldEnv();
-        const pluginDir = process.env.KVMK8S_E2E_PLUGIN_DIR;
-        if (pluginDir) process.env.PATH = `${pluginDir}:${process.env.PATH ?? ""}`;
         box = new Sandbox();
-        const searched = [box.bin, ...(process.env.PATH ?? "").split(":")];
-        const missing = PLUGINS.filter((p) => !searched.some((d) => d && fs.existsSync(path.join(d, `pulumi-resource-${p}`))));
-        if (missing.length > 0) {
-            // Not an install step left out: the Go module proxy refuses every provider module
-            // (test/engine/build.sh's header), so nothing here can build them. Skipped, saying why.
-            console.log(
-                `      skipped: no ${missing.map((p) => `pulumi-resource-${p}`).join(", ")} on PATH or in ${box.bin}: the real up needs the provider plugins ` +
-                    `(test/engine/build.sh builds the CLI only; the proxy serves no provider module). ` +
-                    `Put them in a directory and set KVMK8S_E2E_PLUGIN_DIR.`,
-            );
-            this.skip();
-        }
+        // The plugins come installed from ../shared/plugins (test/engine/install.sh), none on PATH.
+        const listed = JSON.parse(box.cliOk(["plugin", "ls", "--json"])) as { name: string; kind: string }[];
+        const missing = PLUGINS.filter((p) => !listed.some((l) => l.kind === "resource" && l.name === p));
+        assert.deepStrictEqual(missing, [], "plugins missing from test/engine/install.sh's PULUMI_HOME: is ../shared/plugins beside the clone?");
         assert.deepStrictEqual(siteInventory(), [], "the world must start with nothing of the site in libvirt");
         keyFile = path.join(box.dir, "login");
         mustRun("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "kvm-k8s-e2e", "-f", keyFile]);
