@@ -25,9 +25,10 @@ cli=$(find "$PLUGINS" -maxdepth 1 -name 'pulumi-v*-linux-x64.tar.gz' | sort | ta
 mapfile -t resources < <(find "$PLUGINS" -maxdepth 1 -name 'pulumi-resource-*-linux-amd64.tar.gz' | sort)
 [ "${#resources[@]}" -gt 0 ] || { echo "install.sh: no pulumi-resource-*.tar.gz in $PLUGINS" >&2; exit 1; }
 
-# The key: this script and the tarballs' names and sizes (their bytes are fixed per name: each
-# is a release tag's build; sha256 of 160 MB on every warm run would cost more than it guards).
-key=$( { cat "$0"; stat -c '%n %s' "$cli" "${resources[@]}"; } | sha256sum | cut -c1-16)
+# The key: this script and the tarballs' file names and sizes, not their paths (each clone
+# has its own ../shared); their bytes are fixed per name, each a release tag's build, and a
+# sha256 of 160 MB on every warm run would cost more than it guards.
+key=$( { cat "$0"; for f in "$cli" "${resources[@]}"; do echo "${f##*/} $(stat -c %s "$f")"; done; } | sha256sum | cut -c1-16)
 CACHE=${KVMK8S_ENGINE_CACHE:-/var/cache/kvm-k8s/engine}/plugins-$key
 
 if [ -f "$CACHE/complete" ]; then
