@@ -58,7 +58,7 @@ export function libvirtUriProblems(uri: string): string[] {
         transport = host === "" ? "unix" : "tls";
     } else if ((DIALABLE_TRANSPORTS as readonly string[]).includes(given)) {
         transport = given as Transport;
-    } else if (given in UNDIALABLE) {
+    } else if (Object.prototype.hasOwnProperty.call(UNDIALABLE, given)) {
         transport = UNDIALABLE[given];
         const fix = transport === "ssh" ? `'${uri.replace(`qemu+${given}://`, "qemu+ssh://")}', the same host over ssh` : "'qemu:///system' for this machine, or 'qemu+ssh://root@svc-1/system' for another";
         problems.push(`transport '${given}' is not one ${PROVIDER} can dial (it fails with "transport '${given}' not implemented"; it dials qemu+ssh://, qemu+tcp://, qemu+tls:// and qemu:///system): use ${fix}`);
@@ -128,6 +128,15 @@ function userProblems(userinfo: string | undefined, transport: Transport, host: 
     return problems;
 }
 
+/** A query key or value as Go decodes it; bytes that are not UTF-8 (%ff) stay as written. */
+function decodeQueryPart(text: string): string {
+    try {
+        return decodeURIComponent(text);
+    } catch {
+        return text;
+    }
+}
+
 function queryProblems(query: string, transport: Transport, scheme: string): string[] {
     const problems: string[] = [];
     if (query.includes("#")) {
@@ -149,7 +158,7 @@ function queryProblems(query: string, transport: Transport, scheme: string): str
         if (pair.includes("+")) {
             problems.push(`'+' in '${pair}' reads as a space to the provider's URL parser (Go net/url): write '%2B' for a '+'`);
         }
-        const [key, value = ""] = pair.split(/=(.*)/s, 2).map((p) => decodeURIComponent(p.replace(/\+/g, " ")));
+        const [key, value = ""] = pair.split(/=(.*)/s, 2).map((p) => decodeQueryPart(p.replace(/\+/g, " ")));
         if (key === "name") {
             problems.push(`'name' makes ${PROVIDER} open that URI on the host instead of the URI's own path; this program drives QEMU there: remove name=${value}`);
         } else if (!known.includes(key)) {

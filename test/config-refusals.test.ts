@@ -171,6 +171,13 @@ describe("refused before anything is registered (issue 10)", () => {
             }
         });
 
+        it("reports, never throws on, a transport named like an object property or a query byte that is not UTF-8", () => {
+            const [issue] = uriIssues("qemu+constructor://root@svc-1/system");
+            assert.ok(issue && /not a libvirt transport/.test(issue.message), JSON.stringify(issue));
+            // Go keeps %ff as a byte; the key file path is the operator's to get right
+            resolveOrThrow(withUri("qemu+ssh://root@svc-1/system?keyfile=/k%ff"));
+        });
+
         it("accepts pool paths as libvirt stores them", () => {
             for (const path of ["/var/lib/libvirt/images/kvm-k8s", "/srv/pools/kvm-k8s"]) {
                 const input = stackInput("dev");
