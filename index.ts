@@ -5,14 +5,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { buildSite, nodeFingerprints } from "./components/site";
-import { checkOneRebuildPerUpdate, checkVersionChange, ConfigError, Fingerprints, loadSiteConfig } from "./stacks";
+import { checkOneRebuildPerUpdate, checkStageChange, checkVersionChange, ConfigError, Fingerprints, loadSiteConfig } from "./stacks";
 
 /** What this stack exported last time, read through a reference to itself. */
-async function previousDeployment(): Promise<{ fingerprints?: Fingerprints; kubernetesVersion?: string }> {
+async function previousDeployment(): Promise<{ fingerprints?: Fingerprints; kubernetesVersion?: string; stopAfter?: string }> {
     try {
         const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
-        const [fingerprints, version] = await Promise.all([self.getOutputDetails("nodeFingerprints"), self.getOutputDetails("kubernetesVersion")]);
-        return { fingerprints: fingerprints.value as Fingerprints | undefined, kubernetesVersion: version.value as string | undefined };
+        const [fingerprints, version, stopAfter] = await Promise.all(["nodeFingerprints", "kubernetesVersion", "stopAfter"].map((o) => self.getOutputDetails(o)));
+        return { fingerprints: fingerprints.value as Fingerprints | undefined, kubernetesVersion: version.value as string | undefined, stopAfter: stopAfter.value as string | undefined };
     } catch (err) {
         pulumi.log.warn(`could not read this stack's last outputs (${String(err)}); the one-rebuild and version-step checks are skipped`);
         return {};
@@ -26,6 +26,7 @@ export = async () => {
     const issues = [
         ...checkOneRebuildPerUpdate(previous.fingerprints, fingerprints),
         ...checkVersionChange(previous.kubernetesVersion, config.cluster.kubernetesVersion),
+        ...checkStageChange(previous.stopAfter, config.stopAfter),
     ];
     if (issues.length > 0) {
         throw new ConfigError(issues);
@@ -40,8 +41,9 @@ export = async () => {
         controlPlaneEndpoint: `https://${config.cluster.endpoint.host}:${config.cluster.endpoint.port}`,
         /** Admin kubeconfig: a secret (`pulumi stack output --show-secrets kubeconfig`); only once the site has its cluster. */
         ...(site.cluster !== undefined ? { kubeconfig: site.cluster.kubeconfig } : {}),
-        /** What each node was built from, and the version: the next update compares against them. */
+        /** What each node was built from, the version and the stage: the next update compares against them. */
         nodeFingerprints: fingerprints,
         kubernetesVersion: config.cluster.kubernetesVersion,
+        stopAfter: config.stopAfter,
     };
 };

@@ -4,7 +4,7 @@ export { allNodes, builds } from "./types";
 export type { ClusterConfig, NicSpec, NodeSpec, Role, SiteConfig } from "./types";
 export { formatIssues } from "./issues";
 export { resolveSite } from "./resolve";
-export { checkOneRebuildPerUpdate, checkVersionChange } from "./rollout";
+export { checkOneRebuildPerUpdate, checkStageChange, checkVersionChange } from "./rollout";
 export { installOrder, releaseNameOf } from "./release-rules";
 export { kubeadmImages, sandboxImage } from "./kubeadm-images";
 export { stages } from "./schema";

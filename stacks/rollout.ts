@@ -6,6 +6,7 @@
  * anything is touched, when more than one existing node would be rebuilt.
  */
 import { ConfigIssue } from "./issues";
+import { Stage, stages } from "./schema";
 import { UPGRADE_SOURCE_MINOR } from "./versions";
 
 /** Per node: a digest of everything whose change rebuilds its VM (see components/vm). */
@@ -52,4 +53,31 @@ export function checkVersionChange(previous: string | undefined, current: string
         return [{ path, message: `${current} skips a minor version (the cluster is at ${previous}); upgrade one minor at a time: ${step}` }];
     }
     return [];
+}
+
+/** What each stage adds, and so what lowering `stopAfter` below it would delete. */
+const STAGE_ADDS: Record<Stage, string> = {
+    vms: "the VMs",
+    prepared: "node preparation",
+    cluster: "the cluster (each node drained and removed, etcd members with them)",
+    apps: "the Helm releases (uninstalled)",
+};
+
+/**
+ * `stopAfter` may only stay or rise on a deployed stack: a lower stage would delete what the
+ * later stages built, the cluster itself on the way down from `cluster`.
+ */
+export function checkStageChange(previous: string | undefined, current: Stage): ConfigIssue[] {
+    const from = stages.indexOf(previous as Stage);
+    const to = stages.indexOf(current);
+    if (from === -1 || to >= from) {
+        return [];
+    }
+    const deleted = stages.slice(to + 1, from + 1).map((s) => STAGE_ADDS[s]);
+    return [
+        {
+            path: "kvm-k8s:site.stopAfter",
+            message: `'${current}' is an earlier stage than the deployed '${previous}': this update would delete ${deleted.join(", ")}; set it back to '${previous}' (stages only rise on a built site; \`pulumi destroy\` takes a site down)`,
+        },
+    ];
 }

@@ -9,7 +9,13 @@ import { readStackFile, ROOT, stackSite, TEST_PRIVATE_KEY } from "./fixtures";
  * program through a reference to its own stack). Its own process, because Pulumi reads
  * PULUMI_CONFIG once per process.
  */
-function runIndex(stack: string, previous?: Record<string, string>, previousVersion?: string, siteOverrides: Record<string, unknown> = {}): { status: number | null; stdout: string; stderr: string } {
+function runIndex(
+    stack: string,
+    previous?: Record<string, string>,
+    previousVersion?: string,
+    siteOverrides: Record<string, unknown> = {},
+    previousStage = "",
+): { status: number | null; stdout: string; stderr: string } {
     const file = readStackFile(stack);
     const script = `
         const pulumi = require("@pulumi/pulumi");
@@ -17,6 +23,7 @@ function runIndex(stack: string, previous?: Record<string, string>, previousVers
         const { ConfigError } = require("./stacks");
         const previous = JSON.parse(process.env.KVMK8S_TEST_PREVIOUS || "null");
         const previousVersion = process.env.KVMK8S_TEST_PREVIOUS_VERSION || "";
+        const previousStage = process.env.KVMK8S_TEST_PREVIOUS_STAGE || "";
         const types = new Map();
         pulumi.runtime.setMocks({
             newResource: (a) => {
@@ -25,6 +32,7 @@ function runIndex(stack: string, previous?: Record<string, string>, previousVers
                     const outputs = {};
                     if (previous) outputs.nodeFingerprints = previous;
                     if (previousVersion) outputs.kubernetesVersion = previousVersion;
+                    if (previousStage) outputs.stopAfter = previousStage;
                     return { id: a.name, state: { name: a.name, outputs } };
                 }
                 return { id: a.name + "-id", state: { ...a.inputs, ...mockOutputs(a.type, a.name) } };
@@ -59,6 +67,7 @@ function runIndex(stack: string, previous?: Record<string, string>, previousVers
             PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(["kvm-k8s:sshPrivateKey"]),
             KVMK8S_TEST_PREVIOUS: JSON.stringify(previous ?? null),
             KVMK8S_TEST_PREVIOUS_VERSION: previousVersion ?? "",
+            KVMK8S_TEST_PREVIOUS_STAGE: previousStage,
         },
     });
     return { status: run.status, stdout: run.stdout, stderr: run.stderr };
@@ -110,6 +119,16 @@ describe("index.ts (the program pulumi runs)", function () {
         const run = runIndex("prod", one);
         assert.strictEqual(run.status, 0, run.stderr);
         assert.strictEqual(JSON.parse(run.stdout).domains, 7);
+    });
+
+    it("a stopAfter below the deployed one stops before anything is registered; the same or a later one goes ahead", () => {
+        const run = runIndex("dev", undefined, undefined, { stopAfter: "prepared" }, "apps");
+        assert.strictEqual(run.status, 3, run.stdout + run.stderr);
+        assert.match(run.stderr, /kvm-k8s:site\.stopAfter: 'prepared' is an earlier stage than the deployed 'apps': this update would delete the cluster/);
+        assert.strictEqual(run.stdout, "");
+        const up = runIndex("dev", undefined, undefined, { stopAfter: "apps" }, "prepared");
+        assert.strictEqual(up.status, 0, up.stderr);
+        assert.strictEqual(JSON.parse(up.stdout).stopAfter, "apps", "the stage is exported for the next update");
     });
 
     it("a version that skips a minor from the deployed one stops before anything is registered", () => {

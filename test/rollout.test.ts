@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { nodeFingerprints } from "../components/site";
-import { checkOneRebuildPerUpdate, checkVersionChange, SiteConfig } from "../stacks";
+import { checkOneRebuildPerUpdate, checkStageChange, checkVersionChange, SiteConfig } from "../stacks";
 import { stackSite } from "./fixtures";
 
 describe("rollout guards (compared with the last deployment)", () => {
@@ -47,5 +47,19 @@ describe("rollout guards (compared with the last deployment)", () => {
         assert.match(checkVersionChange("1.36.3", "1.35.4")[0].message, /older than the deployed 1\.36\.3; kubeadm cannot downgrade/);
         assert.match(checkVersionChange("1.36.3", "1.36.1")[0].message, /older than the deployed/);
         assert.strictEqual(checkVersionChange("1.35.4", "1.37.2")[0].path, "kvm-k8s:site.cluster.kubernetesVersion");
+    });
+
+    it("stopAfter may stay or rise on a deployed stack, never fall", () => {
+        assert.deepStrictEqual(checkStageChange(undefined, "vms"), [], "a first update, or one from before the stage was exported");
+        assert.deepStrictEqual(checkStageChange("vms", "vms"), []);
+        assert.deepStrictEqual(checkStageChange("vms", "apps"), []);
+        assert.deepStrictEqual(checkStageChange("prepared", "cluster"), []);
+        const [issue] = checkStageChange("apps", "prepared");
+        assert.strictEqual(issue.path, "kvm-k8s:site.stopAfter");
+        assert.strictEqual(
+            issue.message,
+            "'prepared' is an earlier stage than the deployed 'apps': this update would delete the cluster (each node drained and removed, etcd members with them), the Helm releases (uninstalled); set it back to 'apps' (stages only rise on a built site; `pulumi destroy` takes a site down)",
+        );
+        assert.strictEqual(checkStageChange("cluster", "vms").length, 1);
     });
 });
