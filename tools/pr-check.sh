@@ -15,9 +15,13 @@
 #
 # Exit status: 0 when both pass; the plan's or the preview's status otherwise (comment.md
 # then says which step failed and shows its last lines).
+#
+# Environment: PULUMI_ORG (optional): the organization that holds the stack on Pulumi Cloud,
+# previewed as PULUMI_ORG/kvm-k8s/STACK (a self-managed backend needs none).
 set -euo pipefail
 
 STACK=${1:?usage: tools/pr-check.sh STACK}
+STACK_REF=${PULUMI_ORG:+$PULUMI_ORG/kvm-k8s/}$STACK
 OUT=out/$STACK
 mkdir -p "$OUT"
 comment=$OUT/comment.md
@@ -46,15 +50,24 @@ cp "$tmp/resources.txt" "$tmp/plan-errors.txt" "$OUT/"
 
 # 2. The real preview, with the policy pack.
 status=0
-pulumi preview --stack "$STACK" --policy-pack policy --refresh=false --non-interactive --color never >"$OUT/preview.txt" 2>&1 || status=$?
+pulumi preview --stack "$STACK_REF" --policy-pack policy --refresh=false --non-interactive --color never >"$OUT/preview.txt" 2>&1 || status=$?
 [ "$status" -eq 0 ] || fail "pulumi preview" "$OUT/preview.txt" "$status"
 
-# 3. The comment: the summary lines the CLI printed, and the plan's order graph.
+# 3. The comment: the summary lines the CLI printed, the whole preview (each resource and its
+# operation: which VMs a change replaces), cut to stay within a comment's 65,536 characters,
+# and the plan's order graph.
 {
     echo "### \`$STACK\`: preview passed"
     echo '```'
     sed -n '/^Policies:/,/^$/p; /^Resources:/,/^$/p' "$OUT/preview.txt"
     echo '```'
+    echo "<details><summary>the preview, resource by resource</summary>"
+    echo
+    echo '```'
+    head -c 40000 "$OUT/preview.txt"
+    [ "$(wc -c <"$OUT/preview.txt")" -le 40000 ] || printf '\n[cut: the whole preview is in the plan-%s artifact, preview.txt]\n' "$STACK"
+    echo '```'
+    echo "</details>"
     echo "<details><summary>deployment order (offline plan)</summary>"
     echo
     echo '```mermaid'

@@ -249,8 +249,12 @@ with_hosts() {
     fi
 }
 
-# Remove every libvirt object of the site; one "leftover:" line per object removed.
+# Remove every libvirt object of the site; one "leftover:" line per object removed. Only from
+# the libvirtd this world started (in its namespace): qemu:///system is a socket on the
+# filesystem, and a libvirtd of the machine's own may hold a real site of the same name.
 libvirt_clean() {
+    alive /run/libvirtd.pid && [[ -e "/run/netns/$NS" ]] &&
+        [[ "$(netns_of "$(cat /run/libvirtd.pid)")" == "$(stat -L -c '%i' "/run/netns/$NS")" ]] || return 0
     virsh -q version >/dev/null 2>&1 || return 0
     local d v
     while read -r d; do

@@ -56,7 +56,7 @@ describe("changes to a running stack, as the real engine previews them (dev's VM
         baseSite = {
             ...committed.config["kvm-k8s:site"],
             stopAfter: "vms",
-            // no /dev/kvm on these machines: QEMU's own emulation
+            // QEMU's own emulation: no /dev/kvm here, and guests stay on TCG where kvm-pvm gives one
             hypervisors: [{ name: "hv1", uri: "qemu:///system", domainType: "qemu" }],
             storagePool: { name: POOL, create: true, path: `/var/lib/libvirt/images/${POOL}` },
             images: { director: { file: image }, node: { file: image } },

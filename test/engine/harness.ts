@@ -123,7 +123,14 @@ export class Sandbox {
         }
         fs.symlinkSync(engineInstall().plugins, path.join(this.home, "plugins"));
         if (options.checkout) {
-            const files = spawnSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" }).stdout.split("\0").filter((f) => f !== "");
+            const listed = spawnSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" });
+            if (listed.status !== 0) {
+                throw new Error(`git ls-files in ${ROOT} failed: ${listed.stderr}`);
+            }
+            const files = listed.stdout.split("\0").filter((f) => f !== "");
+            if (!files.includes("index.ts")) {
+                throw new Error(`git ls-files in ${ROOT} lists no index.ts: the checkout copy would be empty`);
+            }
             for (const f of files.filter((f) => fs.existsSync(path.join(ROOT, f)))) {
                 fs.mkdirSync(path.dirname(path.join(this.work, f)), { recursive: true });
                 fs.copyFileSync(path.join(ROOT, f), path.join(this.work, f));

@@ -20,7 +20,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PLUGINS=${KVMK8S_PLUGINS_DIR:-$(cd "$HERE/../../.." && pwd)/shared/plugins}
 [ -d "$PLUGINS" ] || { echo "install.sh: $PLUGINS is missing (../shared/plugins beside the clone)" >&2; exit 1; }
 
-cli=$(find "$PLUGINS" -maxdepth 1 -name 'pulumi-v*-linux-x64.tar.gz' | sort | tail -n 1)
+cli=$(find "$PLUGINS" -maxdepth 1 -name 'pulumi-v*-linux-x64.tar.gz' | sort -V | tail -n 1)
 [ -n "$cli" ] || { echo "install.sh: no pulumi-v*-linux-x64.tar.gz in $PLUGINS" >&2; exit 1; }
 mapfile -t resources < <(find "$PLUGINS" -maxdepth 1 -name 'pulumi-resource-*-linux-amd64.tar.gz' | sort)
 [ "${#resources[@]}" -gt 0 ] || { echo "install.sh: no pulumi-resource-*.tar.gz in $PLUGINS" >&2; exit 1; }
@@ -31,6 +31,10 @@ mapfile -t resources < <(find "$PLUGINS" -maxdepth 1 -name 'pulumi-resource-*-li
 key=$( { cat "$0"; for f in "$cli" "${resources[@]}"; do echo "${f##*/} $(stat -c %s "$f")"; done; } | sha256sum | cut -c1-16)
 CACHE=${KVMK8S_ENGINE_CACHE:-/var/cache/kvm-k8s/engine}/plugins-$key
 
+# One install at a time (another run's tests may be using the entry this one would prune).
+mkdir -p "${CACHE%/*}"
+exec 9>"${CACHE%/*}/.install.lock"
+flock 9
 if [ -f "$CACHE/complete" ]; then
     echo "engine: CLI and plugins cached in $CACHE (installed $(cat "$CACHE/complete"))" >&2
     echo "$CACHE"

@@ -21,8 +21,8 @@ export interface PreviewJson {
     status: number | null;
     seconds: number;
     steps: PreviewStep[];
+    /** `--json` carries no policy events (the CLI's display/json.go leaves them out). */
     diagnostics: { urn?: string; message: string; severity: string }[];
-    policyViolations: { policyName: string; message: string; enforcementLevel: string; urn?: string }[];
     /** stdout and stderr, for assertion messages. */
     text: string;
 }
@@ -41,7 +41,6 @@ export function previewJson(box: Sandbox, stack: string, extra: string[] = []): 
         seconds: run.seconds,
         steps: parsed.steps ?? [],
         diagnostics: parsed.diagnostics ?? [],
-        policyViolations: parsed.policyViolations ?? [],
         text: `${run.stdout.slice(0, 20000)}\n${run.stderr}`,
     };
 }

@@ -16,6 +16,10 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 [[ "$EUID" -eq 0 ]] || { echo "engine: run as root (namespaces, libvirtd, sshd)" >&2; exit 1; }
 
+# One run at a time: the world's names, libvirtd and caches are the machine's.
+exec 9>/run/kvmk8s-engine.lock
+flock -n 9 || { echo "engine: another test:engine run holds /run/kvmk8s-engine.lock" >&2; exit 1; }
+
 export KVMK8S_E2E_NS=kvmk8s-engine
 export KVMK8S_E2E_STATE=/run/kvmk8s-engine
 export KVMK8S_E2E_BRIDGE=br-engine
@@ -35,7 +39,7 @@ echo "engine: CLI and plugins ready in $((SECONDS - t0)) s" >&2
 teardown() {
     local rc=$? left
     trap - EXIT INT TERM
-    left=$("$HERE/../e2e/world.sh" down) || true
+    left=$("$HERE/../e2e/world.sh" down) || { echo "engine: the world's teardown failed" >&2; rc=1; }
     if [[ -n "$left" ]]; then
         printf 'engine: teardown removed what the tests left behind:\n%s\n' "$left" >&2
         rc=1
