@@ -5,14 +5,19 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { buildSite, nodeFingerprints } from "./components/site";
-import { checkOneRebuildPerUpdate, checkStageChange, checkVersionChange, ConfigError, Fingerprints, loadSiteConfig } from "./stacks";
+import { checkLoginKeyChange, checkOneRebuildPerUpdate, checkStageChange, checkVersionChange, ConfigError, Fingerprints, LoginKeys, loadSiteConfig } from "./stacks";
 
 /** What this stack exported last time, read through a reference to itself. */
-async function previousDeployment(): Promise<{ fingerprints?: Fingerprints; kubernetesVersion?: string; stopAfter?: string }> {
+async function previousDeployment(): Promise<{ fingerprints?: Fingerprints; kubernetesVersion?: string; stopAfter?: string; loginKeys?: LoginKeys }> {
     try {
         const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
-        const [fingerprints, version, stopAfter] = await Promise.all(["nodeFingerprints", "kubernetesVersion", "stopAfter"].map((o) => self.getOutputDetails(o)));
-        return { fingerprints: fingerprints.value as Fingerprints | undefined, kubernetesVersion: version.value as string | undefined, stopAfter: stopAfter.value as string | undefined };
+        const [fingerprints, version, stopAfter, loginKeys] = await Promise.all(["nodeFingerprints", "kubernetesVersion", "stopAfter", "loginKeys"].map((o) => self.getOutputDetails(o)));
+        return {
+            fingerprints: fingerprints.value as Fingerprints | undefined,
+            kubernetesVersion: version.value as string | undefined,
+            stopAfter: stopAfter.value as string | undefined,
+            loginKeys: loginKeys.value as LoginKeys | undefined,
+        };
     } catch (err) {
         pulumi.log.warn(`could not read this stack's last outputs (${String(err)}); the one-rebuild and version-step checks are skipped`);
         return {};
@@ -27,6 +32,7 @@ export = async () => {
         ...checkOneRebuildPerUpdate(previous.fingerprints, fingerprints),
         ...checkVersionChange(previous.kubernetesVersion, config.cluster.kubernetesVersion),
         ...checkStageChange(previous.stopAfter, config.stopAfter),
+        ...checkLoginKeyChange(previous.loginKeys, config.access, config.stopAfter),
     ];
     if (issues.length > 0) {
         throw new ConfigError(issues);
@@ -45,5 +51,7 @@ export = async () => {
         nodeFingerprints: fingerprints,
         kubernetesVersion: config.cluster.kubernetesVersion,
         stopAfter: config.stopAfter,
+        /** The public keys the VMs accept: a rotation is checked against them (stacks/rollout.ts). */
+        loginKeys: { publicKey: config.access.publicKey, extraPublicKeys: config.access.extraPublicKeys },
     };
 };

@@ -71,7 +71,7 @@ const dev: Profile = {
             director: { url: debianCloudImage },
             node: { url: debianCloudImage },
         },
-        access: { user: "kvmk8s", publicKey: "" },
+        access: { user: "kvmk8s", publicKey: "", extraPublicKeys: [] },
         sizes: {
             director: { vcpu: 1, memoryMiB: 2048, diskGiB: 20 },
             master: { vcpu: 2, memoryMiB: 4096, diskGiB: 30 },
@@ -143,7 +143,7 @@ const prod: Profile = {
             director: { volume: "debian-12-genericcloud-amd64.qcow2", pool: "default" },
             node: { volume: "debian-12-genericcloud-amd64.qcow2", pool: "default" },
         },
-        access: { user: "kvmk8s", publicKey: "" },
+        access: { user: "kvmk8s", publicKey: "", extraPublicKeys: [] },
         sizes: {
             director: { vcpu: 2, memoryMiB: 4096, diskGiB: 100 },
             master: { vcpu: 4, memoryMiB: 8192, diskGiB: 60 },

@@ -44,6 +44,7 @@ function resolveValidSite(profile: ProfileName, site: SiteInput, privateKey: str
         access: {
             user: site.access.user,
             publicKey: site.access.publicKey,
+            extraPublicKeys: site.access.extraPublicKeys,
             privateKey: pulumi.secret(privateKey),
         },
         director: resolveNode(site, "director", site.director, macs),

@@ -81,3 +81,40 @@ export function checkStageChange(previous: string | undefined, current: Stage): 
         },
     ];
 }
+
+/** The login keys a deployment authorized (exported as `loginKeys`; public keys only). */
+export interface LoginKeys {
+    publicKey: string;
+    extraPublicKeys: string[];
+}
+
+/** `type base64`, what identifies a key whatever its comment. */
+const keyId = (line: string): string => line.trim().split(/\s+/).slice(0, 2).join(" ");
+
+/**
+ * A new login key must already be accepted by the VMs. They accept what the last deployment
+ * authorized (cloud-init's first key, then preparation's login_keys step), and the program logs
+ * in with the key it is given now: a key they do not know would fail every remote command, on
+ * every VM, at once. So a rotation takes two updates: the next key in `extraPublicKeys` first
+ * (authorized while the current key still logs in), then as the login key. A site that stops
+ * after its VMs runs no remote command and may change its key at once.
+ */
+export function checkLoginKeyChange(previous: LoginKeys | undefined, current: LoginKeys, stage: Stage): ConfigIssue[] {
+    if (previous === undefined || stages.indexOf(stage) < stages.indexOf("prepared")) {
+        return [];
+    }
+    const accepted = [previous.publicKey, ...previous.extraPublicKeys].map(keyId);
+    if (accepted.includes(keyId(current.publicKey))) {
+        return [];
+    }
+    return [
+        {
+            path: "kvm-k8s:site.access.publicKey",
+            message:
+                `the VMs do not accept this key yet (the last update authorized ${accepted.length === 1 ? "only the previous login key" : `${accepted.length} keys, not this one`}), ` +
+                "so every remote command would fail to log in: rotate in two updates. First put the previous publicKey and kvm-k8s:sshPrivateKey back, " +
+                "add the new .pub to site.access.extraPublicKeys and run pulumi up (every VM then accepts it); then set the new pair as publicKey and sshPrivateKey, " +
+                "drop it from extraPublicKeys, and run pulumi up again (the old key is then removed from every VM)",
+        },
+    ];
+}

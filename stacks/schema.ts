@@ -196,6 +196,14 @@ function publicKeyProblem(line: string): string | undefined {
     return parsed.ok ? undefined : `must be a whole OpenSSH public key line, but ${parsed.problem}; ${SET_PUBLIC_KEY}`;
 }
 
+function extraPublicKeyProblem(line: string): string | undefined {
+    if (/PRIVATE KEY-----/.test(line)) {
+        return "is a private key; it must never be in the stack file in plain text: put the .pub file's line here";
+    }
+    const parsed = parsePublicKey(line);
+    return parsed.ok ? undefined : `must be a whole OpenSSH public key line (the .pub file), but ${parsed.problem}`;
+}
+
 export const accessSchema = z.strictObject({
     /** Login user created on every VM (passwordless sudo, key-only SSH). */
     user: z
@@ -204,6 +212,12 @@ export const accessSchema = z.strictObject({
         .refine((u) => u !== "root", { error: "must not be 'root'; cloud-init disables root login" }),
     /** The public half of `kvm-k8s:sshPrivateKey`, in OpenSSH format. */
     publicKey: checked(publicKeyProblem, `must be an OpenSSH public key line; ${SET_PUBLIC_KEY}`),
+    /**
+     * More public keys the login user accepts, beside `publicKey`: how a login key is rotated
+     * without losing the VMs (README "Rotating the login key"): add the next key here and run
+     * `pulumi up`, then make it the login key.
+     */
+    extraPublicKeys: z.array(checked(extraPublicKeyProblem, "must be an OpenSSH public key line, e.g. the contents of ~/.ssh/next.pub")).default([]),
 });
 
 const quantity = z.string().regex(/^\d+(\.\d+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|%)?$/, {

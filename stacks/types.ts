@@ -93,6 +93,8 @@ export interface SiteConfig {
     access: {
         user: string;
         publicKey: string;
+        /** Accepted beside publicKey (a rotation's next key). */
+        extraPublicKeys: string[];
         /** Always a Pulumi secret. */
         privateKey: pulumi.Output<string>;
     };

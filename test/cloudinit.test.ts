@@ -66,6 +66,12 @@ describe("cloud-init documents", () => {
             }
         });
 
+        it("lets the login user in with the extra public keys too (a rotation's next key)", function () {
+            const next = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINext next@laptop";
+            const doc = YAML.parse(renderUserData({ hostname: "h", fqdn: "h.example", user: "ops", publicKey: "ssh-ed25519 AAAA x", extraPublicKeys: [next], hostKey: hostKeyOf("h") }));
+            assert.deepStrictEqual(doc.users[0].ssh_authorized_keys, ["ssh-ed25519 AAAA x", next]);
+        });
+
         it("carries files for later steps, with modes cloud-init reads as strings", function () {
             const userData = renderUserData({
                 hostname: "h",

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { nodeFingerprints } from "../components/site";
-import { checkOneRebuildPerUpdate, checkStageChange, checkVersionChange, SiteConfig } from "../stacks";
+import { checkLoginKeyChange, checkOneRebuildPerUpdate, checkStageChange, checkVersionChange, SiteConfig } from "../stacks";
 import { stackSite } from "./fixtures";
 
 describe("rollout guards (compared with the last deployment)", () => {
@@ -61,5 +61,27 @@ describe("rollout guards (compared with the last deployment)", () => {
             "'prepared' is an earlier stage than the deployed 'apps': this update would delete the cluster (each node drained and removed, etcd members with them), the Helm releases (uninstalled); set it back to 'apps' (stages only rise on a built site; `pulumi destroy` takes a site down)",
         );
         assert.strictEqual(checkStageChange("cluster", "vms").length, 1);
+    });
+
+    it("a new login key must already be accepted by the VMs: two updates, the next key in extraPublicKeys first", () => {
+        const a = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyA a@laptop";
+        const b = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyB b@laptop";
+        const deployed = { publicKey: a, extraPublicKeys: [] };
+        assert.deepStrictEqual(checkLoginKeyChange(undefined, { publicKey: b, extraPublicKeys: [] }, "apps"), [], "a first deployment");
+        assert.deepStrictEqual(checkLoginKeyChange(deployed, deployed, "apps"), []);
+        assert.deepStrictEqual(checkLoginKeyChange(deployed, { publicKey: `${a.split(" ").slice(0, 2).join(" ")} another-comment`, extraPublicKeys: [] }, "apps"), [], "only the comment changed");
+        // step 1: the next key beside the current one; step 2: the next key as the login key
+        assert.deepStrictEqual(checkLoginKeyChange(deployed, { publicKey: a, extraPublicKeys: [b] }, "apps"), []);
+        assert.deepStrictEqual(checkLoginKeyChange({ publicKey: a, extraPublicKeys: [b] }, { publicKey: b, extraPublicKeys: [] }, "apps"), []);
+        // a site that runs no remote command yet may change it at once
+        assert.deepStrictEqual(checkLoginKeyChange(deployed, { publicKey: b, extraPublicKeys: [] }, "vms"), []);
+        for (const stage of ["prepared", "cluster", "apps"] as const) {
+            const [issue, ...more] = checkLoginKeyChange(deployed, { publicKey: b, extraPublicKeys: [] }, stage);
+            assert.deepStrictEqual(more, []);
+            assert.strictEqual(issue.path, "kvm-k8s:site.access.publicKey");
+            assert.match(issue.message, /^the VMs do not accept this key yet \(the last update authorized only the previous login key\).*rotate in two updates.*extraPublicKeys/);
+        }
+        // a key authorized in the same update it becomes the login key is not accepted yet
+        assert.strictEqual(checkLoginKeyChange(deployed, { publicKey: b, extraPublicKeys: [a] }, "apps").length, 1);
     });
 });

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { kubeadmImages, SiteConfig } from "../../stacks";
 import { Hypervisor } from "../hypervisor";
 import { REGISTRY_CA_PATH, REGISTRY_DIR, registryConfig } from "../registry";
-import { Connection, filesPayload, loadScript, scriptCommand, ScriptEnv, sshConnection, SshTarget } from "../remote";
+import { Connection, filesPayload, loadScript, loginKeysEnv, scriptCommand, ScriptEnv, sshConnection, SshTarget } from "../remote";
 import { SiteSecrets } from "../secrets";
 import { VirtualMachine } from "../vm";
 import { createVms, NodeInfo, nodeInfo } from "../vm/group";
@@ -26,6 +26,8 @@ export const prepareDirectorScript = loadScript("components/director/scripts/pre
     MIRROR_IMAGES: "optional",
     MIRROR_FROM: "optional",
     KUBEADM_IMAGES: "optional",
+    LOGIN_USER: "optional",
+    LOGIN_PUBLIC_KEYS: "optional",
     KVMK8S_FILES: "optional",
 }, { installsLibrary: true });
 export const installKubeconfigScript = loadScript("components/director/scripts/install-kubeconfig.sh", {
@@ -47,7 +49,7 @@ export interface DirectorArgs {
 }
 
 /** The environment prepare-director.sh runs with (see its header); secrets stay Outputs. */
-export function prepareDirectorEnv(site: Pick<SiteConfig, "cluster" | "director">, secrets: Pick<SiteSecrets, "registry" | "opsKey">): pulumi.Output<ScriptEnv<typeof prepareDirectorScript.env>> {
+export function prepareDirectorEnv(site: Pick<SiteConfig, "cluster" | "director" | "access">, secrets: Pick<SiteSecrets, "registry" | "opsKey">): pulumi.Output<ScriptEnv<typeof prepareDirectorScript.env>> {
     const { cluster } = site;
     const { registry } = secrets;
     return pulumi.all([registry.caCertPem, registry.certPem, registry.keyPem, registry.password, secrets.opsKey.privateKey]).apply(([ca, cert, key, password, opsKey]): ScriptEnv<typeof prepareDirectorScript.env> => ({
@@ -66,6 +68,7 @@ export function prepareDirectorEnv(site: Pick<SiteConfig, "cluster" | "director"
         MIRROR_FROM: cluster.registry.mirrorFrom ?? "",
         // the director checks these against `kubeadm config images list` (air-gapped sites)
         KUBEADM_IMAGES: cluster.airGapped ? (kubeadmImages(cluster.kubernetesVersion) ?? []).join("\n") : "",
+        ...loginKeysEnv(site.access),
         KVMK8S_FILES: filesPayload([
             { path: `${REGISTRY_DIR}/config.yml`, mode: "0644", content: registryConfig(cluster) },
             { path: `${REGISTRY_DIR}/tls.crt`, mode: "0644", content: `${cert}${ca}` },

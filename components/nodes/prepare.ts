@@ -7,7 +7,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeSpec, SiteConfig } from "../../stacks";
 import { MIRRORED_REGISTRIES, REGISTRY_CA_PATH } from "../registry";
-import { Connection, filesPayload, loadScript, scriptCommand, ScriptEnv } from "../remote";
+import { Connection, filesPayload, loadScript, loginKeysEnv, scriptCommand, ScriptEnv } from "../remote";
 import { VirtualMachine } from "../vm";
 import { containerdFiles } from "./containerd";
 
@@ -22,6 +22,8 @@ export const prepareNodeScript = loadScript("components/nodes/scripts/prepare-no
     CONTAINERD_FILES: "required",
     KUBELET_EXTRA_ARGS: "optional",
     HOSTS_ENTRIES: "optional",
+    LOGIN_USER: "optional",
+    LOGIN_PUBLIC_KEYS: "optional",
     OPS_USER: "optional",
     OPS_PUBLIC_KEY: "optional",
     DIRECTOR_ADDRESS: "optional",
@@ -76,6 +78,7 @@ export function prepareNodeEnv(site: NodeSite, node: NodeSpec, access: DirectorA
         KUBELET_EXTRA_ARGS: "",
         HOSTS_ENTRIES: hostsEntries(site),
         KVMK8S_FILES: filesPayload([{ path: REGISTRY_CA_PATH, mode: "0644", content: access.caCertPem }]),
+        ...loginKeysEnv(site.access),
         // the director may log in with its ops key, from its own address only
         OPS_USER: site.access.user,
         OPS_PUBLIC_KEY: access.opsPublicKey,

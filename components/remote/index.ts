@@ -157,6 +157,11 @@ export function runEmbeddedAsRoot(input: string): string {
 
 export type Connection = command.types.input.remote.ConnectionArgs;
 
+/** login_keys (lib.sh): the login user accepts the login key and the extra keys, nothing the program named before. */
+export function loginKeysEnv(access: { user: string; publicKey: string; extraPublicKeys: string[] }): { LOGIN_USER: string; LOGIN_PUBLIC_KEYS: string } {
+    return { LOGIN_USER: access.user, LOGIN_PUBLIC_KEYS: [access.publicKey, ...access.extraPublicKeys].map((k) => k.trim()).join("\n") };
+}
+
 /** `name=address` of each node, in order: how director scripts reach nodes with the ops key. */
 export const nodeList = (nodes: Pick<NodeSpec, "hostname" | "address">[]): string => nodes.map((n) => `${n.hostname}=${n.address}`).join(" ");
 

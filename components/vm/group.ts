@@ -11,7 +11,7 @@ import { VirtualMachine, WriteFile } from "./index";
 export interface VmGroupArgs {
     /** Hypervisors by name; each VM uses its own hypervisor's provider. */
     hypervisors: Record<string, Hypervisor>;
-    access: { user: string; publicKey: string };
+    access: { user: string; publicKey: string; extraPublicKeys?: string[] };
     /** The site's DNS domain. */
     dnsDomain: string;
     /** Extra files for every VM of the group (later steps' configuration). */

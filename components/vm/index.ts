@@ -13,7 +13,7 @@ const GiB = 1024 ** 3;
 export interface VirtualMachineArgs {
     node: NodeSpec;
     hypervisor: Hypervisor;
-    access: { user: string; publicKey: string };
+    access: { user: string; publicKey: string; extraPublicKeys?: string[] };
     /** The site's DNS domain: the search domain and each VM's FQDN suffix. */
     dnsDomain: string;
     writeFiles?: WriteFile[];
@@ -52,6 +52,7 @@ export function renderCloudInit(args: Omit<VirtualMachineArgs, "hypervisor">, ho
         fqdn: node.fqdn,
         user: args.access.user,
         publicKey: args.access.publicKey,
+        extraPublicKeys: args.access.extraPublicKeys,
         hostKey,
         writeFiles: args.writeFiles,
     });

@@ -302,6 +302,61 @@ describe("remote scripts: file steps, run twice in a temp root", () => {
         assert.match(quoted.stderr, /KUBELET_EXTRA_ARGS must be one line without quotes/);
     });
 
+    it("login_keys: exactly the program's login keys, in their block; a key it named before is removed wherever it stands; other keys and blocks kept", () => {
+        const keyA = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILoginA a@laptop";
+        const keyB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILoginB b@laptop";
+        const file = "/home/kvmk8s/.ssh/authorized_keys";
+        const block = (...keys: string[]) => `# BEGIN kvm-k8s-login\n${keys.join("\n")}\n# END kvm-k8s-login\n`;
+        const admin = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQAdmin admin@host\n";
+        const ops = "# BEGIN kvm-k8s-ops\nfrom=\"10.10.0.10\" ssh-ed25519 AAAAOps kvm-k8s-ops\n# END kvm-k8s-ops\n";
+        // as cloud-init left it (the login key, its comment as the .pub had it), plus an operator's key and the ops block
+        box.put(file, `${keyA}\n${admin}${ops}`, 0o600);
+        const env = (keys: string[]) => ({ ...NODE_ENV, KVMK8S_ONLY: "login_keys", LOGIN_USER: "kvmk8s", LOGIN_PUBLIC_KEYS: keys.join("\n") });
+
+        const first = box.run(PREPARE_NODE, env([keyA]));
+        ok(first, "first run");
+        assert.match(first.stdout, /^changed: \/home\/kvmk8s\/\.ssh\/authorized_keys accepts exactly the program's 1 login key\(s\)$/m);
+        assert.strictEqual(box.get(file), `${admin}${ops}${block(keyA)}`, "cloud-init's copy moved into the block");
+        assert.strictEqual(box.mode(file), 0o600);
+        const mtime = box.mtimeNs(file);
+        sleepMs(20);
+        const again = box.run(PREPARE_NODE, env([keyA]));
+        ok(again, "second run");
+        assert.doesNotMatch(again.stdout, /changed:/);
+        assert.strictEqual(box.mtimeNs(file), mtime, "not rewritten");
+
+        // rotation, step 1: the next key beside the current one
+        ok(box.run(PREPARE_NODE, env([keyA, keyB])), "next key added");
+        assert.strictEqual(box.get(file), `${admin}${ops}${block(keyA, keyB)}`);
+        // someone copies the old key in by hand meanwhile; step 2 removes it there too
+        fs.appendFileSync(box.p(file), `no-pty ${keyA}\n`);
+        ok(box.run(PREPARE_NODE, env([keyB])), "old key dropped");
+        assert.strictEqual(box.get(file), `${admin}${ops}${block(keyB)}`);
+        assert.strictEqual(box.get("/etc/kvm-k8s/login-keys"), `${keyA.split(" ").slice(0, 2).join(" ")}\n${keyB.split(" ").slice(0, 2).join(" ")}\n`);
+
+        // a fresh user, no file yet
+        ok(box.run(PREPARE_NODE, { ...env([keyB]), LOGIN_USER: "ops2" }), "fresh user");
+        assert.strictEqual(box.get("/home/ops2/.ssh/authorized_keys"), block(keyB));
+        assert.strictEqual(box.mode("/home/ops2/.ssh"), 0o700);
+
+        const none = box.run(PREPARE_NODE, { ...NODE_ENV, KVMK8S_ONLY: "login_keys" });
+        ok(none, "no keys given");
+        assert.match(none.stdout, /^ok: no LOGIN_PUBLIC_KEYS given; the login keys stay as cloud-init wrote them$/m);
+
+        const kept = box.get(file);
+        for (const [bad, message] of [
+            [{ LOGIN_PUBLIC_KEYS: `command="/bin/sh" ${keyA}` }, /LOGIN_PUBLIC_KEYS holds a line that is not one OpenSSH public key/],
+            [{ LOGIN_PUBLIC_KEYS: "-----BEGIN OPENSSH PRIVATE KEY-----" }, /LOGIN_PUBLIC_KEYS holds a line that is not one OpenSSH public key/],
+            [{ LOGIN_USER: "../root" }, /LOGIN_USER '\.\.\/root' is not a user name/],
+        ] as const) {
+            const r = box.run(PREPARE_NODE, { ...env([keyB]), ...bad });
+            assert.notStrictEqual(r.status, 0, JSON.stringify(bad));
+            assert.match(r.stderr, message);
+            assert.match(r.stderr, /^ERROR: stopped in step login_keys on /m, "the failure names its step");
+            assert.strictEqual(box.get(file), kept, "a bad input changes nothing");
+        }
+    });
+
     it("prepare-node.sh ops_authorized_key: the director's key once, from its address only; replaced on change; other keys kept", () => {
         const keyA = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOpsKeyA kvm-k8s-ops";
         const keyB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOpsKeyB kvm-k8s-ops";

@@ -37,6 +37,10 @@
 #   KUBEADM_IMAGES        optional  newline-separated images the program mirrors for kubeadm; every
 #                                   image `kubeadm config images list` names must be among them
 #                                   (e.g. "registry.k8s.io/pause:3.10"; empty = no check, not air-gapped)
+#   LOGIN_USER            optional  the login user (e.g. kvmk8s), with LOGIN_PUBLIC_KEYS
+#   LOGIN_PUBLIC_KEYS     optional  newline-separated public keys the login user accepts, and no key
+#                                   the program named before (lib.sh login_keys; e.g. "ssh-ed25519 AAAA... ops@laptop";
+#                                   empty = as cloud-init wrote them)
 #   KVMK8S_FILES          optional  files to install, "MODE PATH BASE64" records (e.g. "0644
 #                                   /etc/docker/registry/config.yml dmVyc2lvbjog..."): config.yml,
 #                                   tls.crt, tls.key (0600) in /etc/docker/registry and
@@ -88,6 +92,9 @@ for mirror in "${DEBIAN_MIRROR:-}" "${DEBIAN_SECURITY_MIRROR:-}"; do
 done
 if [[ -n "${DEBIAN_SECURITY_MIRROR:-}" && -z "${DEBIAN_MIRROR:-}" ]]; then die "DEBIAN_SECURITY_MIRROR needs DEBIAN_MIRROR"; fi
 MIRROR_FROM="${MIRROR_FROM:-}"
+# login_keys (lib.sh) reads these two
+LOGIN_USER="${LOGIN_USER:-}"
+LOGIN_PUBLIC_KEYS="${LOGIN_PUBLIC_KEYS:-}"
 [[ -z "$MIRROR_FROM" || "$MIRROR_FROM" =~ ^[A-Za-z0-9.-]+(:[0-9]+)?$ ]] || die "MIRROR_FROM '$MIRROR_FROM' is not a registry host[:port]"
 REGISTRY="$REGISTRY_HOST:$REGISTRY_PORT"
 
@@ -335,7 +342,7 @@ mirror_images() {
 
 STEPS=(
     wait_for_cloud_init debian_sources apt_prerequisites kubernetes_repo kubernetes_tools kubeadm_images install_helm
-    write_files update_ca registry_htpasswd hosts_block registry_service wait_registry mirror_images
+    write_files update_ca registry_htpasswd hosts_block login_keys registry_service wait_registry mirror_images
 )
 
 run_steps "${STEPS[@]}"

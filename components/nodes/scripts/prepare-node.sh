@@ -37,6 +37,10 @@
 #                                   (e.g. "--v=2"; empty = no flags)
 #   HOSTS_ENTRIES         optional  newline-separated "ip name [name...]" lines for /etc/hosts
 #                                   (e.g. "10.10.0.10 registry.site1.example"; empty = no block)
+#   LOGIN_USER            optional  the login user (e.g. kvmk8s), with LOGIN_PUBLIC_KEYS
+#   LOGIN_PUBLIC_KEYS     optional  newline-separated public keys the login user accepts, and no key
+#                                   the program named before (lib.sh login_keys; e.g. "ssh-ed25519 AAAA... ops@laptop";
+#                                   empty = as cloud-init wrote them)
 #   OPS_USER              optional  the login user the director's operations key logs in as, with
 #                                   OPS_PUBLIC_KEY and DIRECTOR_ADDRESS (e.g. kvmk8s; empty = no ops key)
 #   OPS_PUBLIC_KEY        optional  the director's operations public key, authorized for OPS_USER
@@ -116,6 +120,9 @@ if [[ "${KUBELET_EXTRA_ARGS:-}" =~ [\"\'\\\$\`] || "${KUBELET_EXTRA_ARGS:-}" == 
     die "KUBELET_EXTRA_ARGS must be one line without quotes, backslashes, \$ or backticks"
 fi
 OPS_USER="${OPS_USER:-}"
+# login_keys (lib.sh) reads these two
+LOGIN_USER="${LOGIN_USER:-}"
+LOGIN_PUBLIC_KEYS="${LOGIN_PUBLIC_KEYS:-}"
 OPS_PUBLIC_KEY="$(sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' <<<"${OPS_PUBLIC_KEY:-}")"
 DIRECTOR_ADDRESS="${DIRECTOR_ADDRESS:-}"
 if [[ -n "$OPS_USER" || -n "$OPS_PUBLIC_KEY" || -n "$DIRECTOR_ADDRESS" ]]; then
@@ -308,31 +315,16 @@ hosts_block() {
 # "# END kvm-k8s-ops" markers; replaced in place when the key or the address changes, every
 # other line kept as it is. ~/.ssh 0700, authorized_keys 0600, both owned by the user.
 ops_authorized_key() {
-    local entry home owner group file
+    local file
     if [[ -z "$OPS_PUBLIC_KEY" ]]; then
         log "ok: no OPS_PUBLIC_KEY given; no operations key to authorize"
         return 0
     fi
-    if [[ -n "$KVMK8S_ROOT" ]]; then
-        home="/home/$OPS_USER"
-        owner="$(id -un):$(id -gn)"
-    else
-        entry="$(getent passwd "$OPS_USER" || true)"
-        [[ -n "$entry" ]] || die "OPS_USER $OPS_USER is not a user of this host"
-        home="$(cut -d: -f6 <<<"$entry")"
-        [[ "$home" == /* && -d "$home" ]] || die "user $OPS_USER has no home directory"
-        group="$(id -gn -- "$OPS_USER")"
-        owner="$OPS_USER:$group"
-    fi
-    mkdir -p -- "$KVMK8S_ROOT$home/.ssh"
-    if [[ "$(stat -c '%a' -- "$KVMK8S_ROOT$home/.ssh")" != 700 ]]; then chmod 0700 -- "$KVMK8S_ROOT$home/.ssh"; fi
-    if [[ "$EUID" -eq 0 && "$(stat -c '%U:%G' -- "$KVMK8S_ROOT$home/.ssh")" != "$owner" ]]; then
-        chown "$owner" -- "$KVMK8S_ROOT$home/.ssh"
-    fi
-    file="$home/.ssh/authorized_keys"
+    user_ssh_dir "$OPS_USER"
+    file="$SSH_HOME/.ssh/authorized_keys"
     write_marked_block "$file" \
         "from=\"$DIRECTOR_ADDRESS\",no-agent-forwarding,no-X11-forwarding,no-port-forwarding $OPS_PUBLIC_KEY" \
-        "$OPS_BEGIN" "$OPS_END" 0600 "$owner"
+        "$OPS_BEGIN" "$OPS_END" 0600 "$SSH_OWNER"
     if [[ "$WROTE" -eq 1 ]]; then
         log "changed: $file authorizes the director's operations key (from $DIRECTOR_ADDRESS)"
     else
@@ -454,7 +446,7 @@ kubelet_apply() {
 STEPS=(
     wait_for_cloud_init debian_sources install_prerequisites swap_fstab swap_off kernel_modules sysctl_settings
     install_chrony chrony_sources chrony_pools chrony_apply
-    write_files update_ca hosts_block ops_authorized_key
+    write_files update_ca hosts_block login_keys ops_authorized_key
     install_containerd containerd_config containerd_hosts containerd_apply
     kubernetes_repo kubernetes_packages kubelet_args kubelet_apply
 )

@@ -26,6 +26,8 @@
 #   JOIN_TOKEN         kubeadm helpers (join_config): the token join-node.sh minted for this join
 #   CERTIFICATE_KEY    kubeadm helpers (join_config), a master's join: the key it uploaded the certificates with
 #   HEARTBEAT_SECONDS  common helpers, optional: seconds between "still ..." lines (default 30)
+#   LOGIN_USER         common helpers (login_keys): the login user, from the script's environment
+#   LOGIN_PUBLIC_KEYS  common helpers (login_keys): the keys it accepts, from the script's environment
 
 # The marker the scripts' loader line looks for: defined means this file is loaded.
 kvmk8s_lib_loaded() { :; }
@@ -58,7 +60,18 @@ if [[ -z "$KVMK8S_ROOT" && "$EUID" -ne 0 ]]; then
     die "run this script as root (the program runs it with: sudo bash <file>)"
 fi
 KVMK8S_TMP="$(mktemp -d -t kvm-k8s.XXXXXX)"
-trap 'rm -rf -- "$KVMK8S_TMP"' EXIT
+# The step run_steps is in: a failure names it, so an operator reading Pulumi's error for
+# <node>-prepare knows where on which VM it stopped.
+KVMK8S_STEP=""
+kvmk8s_exit() {
+    local rc=$?
+    rm -rf -- "$KVMK8S_TMP"
+    if [[ "$rc" -ne 0 && -n "$KVMK8S_STEP" ]]; then
+        printf 'ERROR: stopped in step %s on %s (exit %s)\n' "$KVMK8S_STEP" "$(hostname -s 2>/dev/null || echo this host)" "$rc" >&2
+    fi
+    return "$rc"
+}
+trap kvmk8s_exit EXIT
 
 # Steps that act on the running system (packages, services, kernel) refuse to run when
 # KVMK8S_ROOT points the file steps at a test directory.
@@ -271,6 +284,86 @@ write_marked_block() {
     write_if_changed "$path" "$mode" "$owner" <"$KVMK8S_TMP/block"
 }
 
+# user_ssh_dir USER: make USER's ~/.ssh (0700, owned by the user) and set SSH_HOME (the home
+# directory) and SSH_OWNER (user:group) for the file written in it. Under KVMK8S_ROOT the home
+# is /home/USER and the owner the caller.
+user_ssh_dir() {
+    local user="$1" entry group
+    if [[ -n "$KVMK8S_ROOT" ]]; then
+        SSH_HOME="/home/$user"
+        SSH_OWNER="$(id -un):$(id -gn)"
+    else
+        entry="$(getent passwd "$user" || true)"
+        [[ -n "$entry" ]] || die "user $user is not a user of this host"
+        SSH_HOME="$(cut -d: -f6 <<<"$entry")"
+        [[ "$SSH_HOME" == /* && -d "$SSH_HOME" ]] || die "user $user has no home directory"
+        group="$(id -gn -- "$user")"
+        SSH_OWNER="$user:$group"
+    fi
+    mkdir -p -- "$KVMK8S_ROOT$SSH_HOME/.ssh"
+    if [[ "$(stat -c '%a' -- "$KVMK8S_ROOT$SSH_HOME/.ssh")" != 700 ]]; then chmod 0700 -- "$KVMK8S_ROOT$SSH_HOME/.ssh"; fi
+    if [[ "$EUID" -eq 0 && "$(stat -c '%U:%G' -- "$KVMK8S_ROOT$SSH_HOME/.ssh")" != "$SSH_OWNER" ]]; then
+        chown "$SSH_OWNER" -- "$KVMK8S_ROOT$SSH_HOME/.ssh"
+    fi
+}
+
+# One OpenSSH public key line, no options: 'type base64 [comment]'.
+PUBLIC_KEY_LINE='^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,2}( [A-Za-z0-9@._:+-]+)*$'
+
+# login_keys: LOGIN_USER's authorized_keys accepts exactly the program's login keys
+# (LOGIN_PUBLIC_KEYS, one per line: site.access.publicKey, then extraPublicKeys), kept
+# between "# BEGIN kvm-k8s-login" and "# END kvm-k8s-login". A key the program authorized
+# before and no longer names is removed wherever it stands (cloud-init wrote the first one
+# outside the block), so a rotated-out key stops working; lines of any other key, and other
+# kvm-k8s blocks, stay as they are. The keys it has authorized are remembered in
+# /etc/kvm-k8s/login-keys. The key this very run logs in with is among LOGIN_PUBLIC_KEYS (the
+# program checks it), so the step never locks the program out.
+LOGIN_BEGIN="# BEGIN kvm-k8s-login"
+LOGIN_END="# END kvm-k8s-login"
+LOGIN_RECORD=/etc/kvm-k8s/login-keys
+login_keys() {
+    local keys="${LOGIN_PUBLIC_KEYS:-}" user="${LOGIN_USER:-}" line wanted="" known file rc=0
+    if [[ -z "${keys//[[:space:]]/}" ]]; then
+        log "ok: no LOGIN_PUBLIC_KEYS given; the login keys stay as cloud-init wrote them"
+        return 0
+    fi
+    [[ "$user" =~ ^[a-z_][a-z0-9_-]*$ ]] || die "LOGIN_USER '$user' is not a user name"
+    while IFS= read -r line; do
+        line="$(sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' <<<"$line")"
+        [[ -n "$line" ]] || continue
+        [[ "$line" =~ $PUBLIC_KEY_LINE ]] || die "LOGIN_PUBLIC_KEYS holds a line that is not one OpenSSH public key ('ssh-ed25519 AAAA... [comment]', no options)"
+        wanted+="$line"$'\n'
+    done <<<"$keys"
+    user_ssh_dir "$user"
+    file="$SSH_HOME/.ssh/authorized_keys"
+    # every key (type and blob) the program names now or has named before
+    known="$(
+        { awk 'NF { print $1, $2 }' <<<"$wanted"; [[ ! -f "$KVMK8S_ROOT$LOGIN_RECORD" ]] || cat -- "$KVMK8S_ROOT$LOGIN_RECORD"; } | sort -u
+    )"
+    KVMK8S_KNOWN="$known" KVMK8S_BLOCK="${wanted%$'\n'}" KVMK8S_BEGIN="$LOGIN_BEGIN" KVMK8S_END="$LOGIN_END" awk '
+        function key(   i) { for (i = 1; i < NF; i++) if ($i ~ /^(ssh-|ecdsa-sha2-|sk-)/) return $i " " $(i + 1); return "" }
+        function emit() { print ENVIRON["KVMK8S_BEGIN"]; print ENVIRON["KVMK8S_BLOCK"]; print ENVIRON["KVMK8S_END"]; done = 1 }
+        BEGIN { n = split(ENVIRON["KVMK8S_KNOWN"], k, "\n"); for (i = 1; i <= n; i++) known[k[i]] = 1 }
+        $0 == ENVIRON["KVMK8S_BEGIN"] { emit(); skip = 1; next }
+        skip && $0 == ENVIRON["KVMK8S_END"] { skip = 0; next }
+        skip { next }
+        /^# BEGIN kvm-k8s-/ { other = 1 }
+        other { print; if (/^# END kvm-k8s-/) other = 0; next }
+        (key() in known) { next }
+        { print }
+        END { if (skip) exit 3; if (!done) emit() }
+    ' "$( [[ -f "$KVMK8S_ROOT$file" ]] && echo "$KVMK8S_ROOT$file" || echo /dev/null)" >"$KVMK8S_TMP/authorized_keys" || rc=$?
+    [[ "$rc" -eq 0 ]] || die "$file: '$LOGIN_BEGIN' has no '$LOGIN_END' after it; fix the file by hand"
+    mkdir -p -- "$(dirname -- "$KVMK8S_ROOT$LOGIN_RECORD")"
+    write_if_changed "$LOGIN_RECORD" 0600 <<<"$known"
+    write_if_changed "$file" 0600 "$SSH_OWNER" <"$KVMK8S_TMP/authorized_keys"
+    if [[ "$WROTE" -eq 1 ]]; then
+        log "changed: $file accepts exactly the program's $(grep -c . <<<"$wanted") login key(s)"
+    else
+        log "ok: $file already accepts exactly the program's $(grep -c . <<<"$wanted") login key(s)"
+    fi
+}
+
 # set_managed_block PATH BODY: keep exactly BODY between "# BEGIN kvm-k8s" and "# END kvm-k8s"
 # in PATH, keeping the file's mode and owner (see write_marked_block).
 set_managed_block() {
@@ -301,13 +394,19 @@ run_steps() {
     if [[ -n "${KVMK8S_ONLY:-}" ]]; then
         for step in "$@"; do
             if [[ "$step" == "$KVMK8S_ONLY" ]]; then
+                KVMK8S_STEP=$step
                 "$step"
+                KVMK8S_STEP=""
                 return 0
             fi
         done
         die "KVMK8S_ONLY=$KVMK8S_ONLY is not a step of this script; its steps: $*"
     fi
-    for step in "$@"; do "$step"; done
+    for step in "$@"; do
+        KVMK8S_STEP=$step
+        "$step"
+    done
+    KVMK8S_STEP=""
 }
 # ---- END kvm-k8s common helpers ----
 
