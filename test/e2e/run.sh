@@ -41,8 +41,21 @@ KVMK8S_E2E_NOTE=$(note_for "$CACHE_ROOT/image-$key")
 export KVMK8S_E2E_IMAGE_DIR
 KVMK8S_E2E_IMAGE_DIR=$(timed image_build "$HERE/build-image.sh")
 KVMK8S_E2E_NOTE=""
+mirror=$(timed mirror_build "$HERE/build-mirror.sh" "$KVMK8S_E2E_IMAGE_DIR")
+# The Kubernetes apt repository and the Helm archive, at the versions the e2e site names.
+read -r k8s_version helm_version < <(cd "$ROOT" && node_modules/.bin/ts-node --transpile-only test/e2e/versions.ts)
+rows=$(wc -l <"$KVMK8S_E2E_FIGURES")
+packages=$(timed packages_build "$HERE/build-packages.sh" "$k8s_version" "$helm_version")
+if [[ "$(wc -l <"$KVMK8S_E2E_FIGURES")" -eq "$((rows + 1))" ]]; then
+    sed -i '$ s/\t$/\twarm/' "$KVMK8S_E2E_FIGURES"
+fi
+
+# What the world serves on port 80: the Debian mirror and the packages, one tree of links.
 export KVMK8S_E2E_MIRROR_DIR
-KVMK8S_E2E_MIRROR_DIR=$(timed mirror_build "$HERE/build-mirror.sh" "$KVMK8S_E2E_IMAGE_DIR")
+KVMK8S_E2E_MIRROR_DIR=$(mktemp -d /run/kvmk8s-e2e-www.XXXXXX)
+chmod 755 "$KVMK8S_E2E_MIRROR_DIR"
+for d in debian debian-security; do ln -s "$mirror/$d" "$KVMK8S_E2E_MIRROR_DIR/$d"; done
+for d in kubernetes kvm-k8s; do ln -s "$packages/$d" "$KVMK8S_E2E_MIRROR_DIR/$d"; done
 
 # A world left over by a killed run would be in the way: start from nothing.
 stale=$("$HERE/world.sh" down 2>/dev/null || true)
@@ -61,6 +74,7 @@ teardown() {
         log "namespace $NS is still there after teardown"
         rc=1
     fi
+    rm -rf -- "$KVMK8S_E2E_MIRROR_DIR"
     log "figures ($KVMK8S_E2E_FIGURES):"
     column -t -s $'\t' "$KVMK8S_E2E_FIGURES" >&2 || cat "$KVMK8S_E2E_FIGURES" >&2
     exit "$rc"
@@ -73,6 +87,8 @@ trap 'exit 130' INT TERM
     figure daemon_start "$(cut -f2 "${KVMK8S_E2E_STATE:-/run/kvmk8s-e2e}/daemon-times.tsv")"
 
 cd "$ROOT"
-if [[ "$#" -eq 0 ]]; then set -- test/e2e/world.e2e.ts test/e2e/site.e2e.ts; fi
+# world.e2e.ts (a VM made with virsh, prepared by hand) is the diagnostic for when the
+# engine's run fails below libvirt or SSH: `npm run test:e2e -- test/e2e/world.e2e.ts`.
+if [[ "$#" -eq 0 ]]; then set -- test/e2e/site.e2e.ts; fi
 "$HERE/world.sh" exec "$ROOT/node_modules/.bin/mocha" --no-config -r ts-node/register/transpile-only --extension ts \
     --reporter spec --bail --timeout 3600000 "$@"

@@ -6,13 +6,23 @@
  * One hypervisor (this machine's libvirtd at qemu:///system, running inside the test's
  * network namespace), one bridge in that namespace, a director, one master and one worker at
  * the dev profile's minimum sizes (2 cores and 24 GiB here, QEMU under TCG), the base image
- * as a file on this machine, and every source on the site, as an air-gapped site names them:
- * the Debian mirror the test serves on the bridge address.
+ * as a file on this machine, and every source on the site: the Debian mirror, the Kubernetes
+ * apt repository and the Helm archive the test serves on the bridge address
+ * (build-mirror.sh, build-packages.sh).
+ *
+ * It stops after preparation (`stopAfter: prepared`): kubeadm, the CNI and the apps are the
+ * real-cluster work's. For the same reason it is not `airGapped`: an air-gapped director copies
+ * kubeadm's images from `registry.mirrorFrom`, and the registry holding them is built by that
+ * work; every URL below is on the site all the same, and the guests have no route out.
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { formatIssues, resolveSite, SiteConfig } from "../../stacks";
+import { DEFAULT_KUBERNETES_VERSION, HELM } from "../../stacks/versions";
+
+/** The versions the world's package repository must serve for this site. */
+export const E2E_VERSIONS = { kubernetes: DEFAULT_KUBERNETES_VERSION, helm: HELM.version } as const;
 
 /** What world.sh sets up; keep in step with its defaults. */
 export const WORLD = {
@@ -34,13 +44,27 @@ export interface E2eSiteInputs {
     imageFile: string;
     /** The login public key (its private half is `kvm-k8s:sshPrivateKey`). */
     publicKey: string;
+    /** More workers than worker-1 (the day-2 test adds one). */
+    extraWorkers?: number;
+    /** `rebuild` counters by node name. */
+    rebuild?: Record<string, number>;
+    /** `access.extraPublicKeys`: keys authorized beside the login key (a rotation's first step). */
+    extraPublicKeys?: string[];
 }
 
 /** `kvm-k8s:site` for the e2e stack (overlaid on the dev profile). */
 export function e2eSite(inputs: E2eSiteInputs): Record<string, unknown> {
     const mirror = `http://${WORLD.hostIp}`;
+    const rebuild = (name: string) => (inputs.rebuild?.[name] ? { rebuild: inputs.rebuild[name] } : {});
+    const workers = Array.from({ length: 1 + (inputs.extraWorkers ?? 0) }, (_, i) => ({
+        name: `worker-${i + 1}`,
+        hypervisor: "hv1",
+        addresses: { internal: `10.77.0.${21 + i}` },
+        ...rebuild(`worker-${i + 1}`),
+    }));
     return {
         name: WORLD.site,
+        stopAfter: "prepared",
         domain: "e2e.kvm-k8s.internal",
         // no /dev/kvm on the machines the test runs on: software emulation
         hypervisors: [{ name: "hv1", uri: "qemu:///system", domainType: "qemu" }],
@@ -48,27 +72,25 @@ export function e2eSite(inputs: E2eSiteInputs): Record<string, unknown> {
         nodeNetwork: "internal",
         storagePool: { name: WORLD.pool, create: true, path: WORLD.poolPath },
         images: { director: { file: inputs.imageFile }, node: { file: inputs.imageFile } },
-        access: { user: "kvmk8s", publicKey: inputs.publicKey },
+        access: { user: "kvmk8s", publicKey: inputs.publicKey, ...(inputs.extraPublicKeys?.length ? { extraPublicKeys: inputs.extraPublicKeys } : {}) },
         // the dev profile's minimums: 4 vCPUs on 2 cores under TCG, 5.5 GiB of 24
         sizes: {
             director: { vcpu: 1, memoryMiB: 1536, diskGiB: 10 },
             master: { vcpu: 2, memoryMiB: 2048, diskGiB: 20 },
             worker: { vcpu: 1, memoryMiB: 1536, diskGiB: 20 },
         },
-        director: { name: "director", hypervisor: "hv1", addresses: { internal: "10.77.0.10" } },
-        masters: [{ name: "master-1", hypervisor: "hv1", addresses: { internal: "10.77.0.11" } }],
-        workers: [{ name: "worker-1", hypervisor: "hv1", addresses: { internal: "10.77.0.21" } }],
+        director: { name: "director", hypervisor: "hv1", addresses: { internal: "10.77.0.10" }, ...rebuild("director") },
+        masters: [{ name: "master-1", hypervisor: "hv1", addresses: { internal: "10.77.0.11" }, ...rebuild("master-1") }],
+        workers,
         cluster: {
+            kubernetesVersion: E2E_VERSIONS.kubernetes,
             ntpServers: [WORLD.hostIp],
-            // Nothing from the internet: these guests have no route out.
-            airGapped: true,
             debianMirror: { url: `${mirror}/debian`, security: `${mirror}/debian-security` },
             aptRepository: `${mirror}/kubernetes/core:/stable:/v{minor}/deb/`,
-            registry: { mirrorFrom: `${WORLD.hostIp}:5000` },
             calico: { operatorManifest: `${mirror}/kvm-k8s/tigera-operator-v3.29.1.yaml` },
-            helm: { url: `${mirror}/kvm-k8s/helm-v3.16.3-linux-amd64.tar.gz` },
+            helm: { version: E2E_VERSIONS.helm, url: `${mirror}/kvm-k8s/helm-${E2E_VERSIONS.helm}-linux-amd64.tar.gz` },
         },
-        // The app stack comes after kubeadm, which this run leaves out.
+        // The app stack comes after kubeadm, which this site does not reach.
         apps: {
             releases: {
                 "metrics-server": { enabled: false },

@@ -12,6 +12,9 @@
 #   test/e2e/world.sh run CMD.. up, run CMD inside the namespace, down on every path (trap)
 #   test/e2e/world.sh exec CMD.. run CMD inside the namespace (network; with hypervisors, also
 #                               a private mount namespace whose /etc/hosts names them)
+#   test/e2e/world.sh mirror-stop | mirror-start
+#                               stop or start (again) the mirror server alone: how a test takes
+#                               the site's package sources away and gives them back
 #
 # Environment (all optional):
 #   KVMK8S_E2E_NS        namespace name (default kvmk8s-e2e)
@@ -162,6 +165,7 @@ mirror_up() {
     if alive "$STATE/http.pid"; then
         return 0
     fi
+    echo "$MIRROR_DIR" >"$STATE/mirror-dir"
     # Bound to the bridge address inside the namespace: only the site's guests reach it.
     (cd "$MIRROR_DIR" && exec nsenter --net="/run/netns/$NS" -- "$PY" -m http.server --bind "${HOST_IP%/*}" 80 \
         >"$STATE/http.log" 2>&1) &
@@ -330,11 +334,25 @@ up() {
     log "up: namespace $NS, bridge $BRIDGE ${HOST_IP}, libvirtd in the namespace"
 }
 
+# The mirror directory this world serves: the one `up` was given, kept for mirror-start.
+mirror_dir() {
+    [[ -f "$STATE/mirror-dir" ]] || die "the world serves no mirror (no $STATE/mirror-dir): was it brought up with KVMK8S_E2E_MIRROR_DIR?"
+    cat "$STATE/mirror-dir"
+}
+
 cmd=${1:-}
 shift || true
 case "$cmd" in
 up) up ;;
 down) down ;;
+mirror-stop)
+    mirror_dir >/dev/null
+    stop_pidfile "$STATE/http.pid" "the mirror server"
+    ;;
+mirror-start)
+    MIRROR_DIR=$(mirror_dir)
+    mirror_up
+    ;;
 exec) with_hosts "$@" ;;
 run)
     [[ "$#" -gt 0 ]] || die "usage: world.sh run CMD..."
@@ -342,5 +360,5 @@ run)
     trap 'down >&2' EXIT
     with_hosts "$@"
     ;;
-*) die "usage: world.sh up | down | run CMD... | exec CMD..." ;;
+*) die "usage: world.sh up | down | run CMD... | exec CMD... | mirror-stop | mirror-start" ;;
 esac
