@@ -12,6 +12,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { PRIVATE_KEY_MARKER, TEST_PRIVATE_KEY } from "../fixtures";
 import { ROOT, Sandbox, walk, WORLD_HOME } from "./harness";
+import { secretSearch } from "./secrets";
 import { planResources, PreviewJson, PreviewStep, previewJson, resourceKey } from "./preview";
 
 const POOL = process.env.KVMK8S_WORLD_POOL ?? "kvm-k8s-engine";
@@ -91,34 +92,9 @@ describe("changes to a running stack, as the real engine previews them (dev's VM
     });
 
     it("no secret's value is in the exported state, the state files or the up's output, except as ciphertext", () => {
-        // --show-secrets decrypts each secret object ({<sig>: ..., plaintext}) in place: split
-        // the state's strings into the secret ones and the rest.
-        const SIG = "4dabf18193072939515e22adb298388d";
-        const secretStrings: string[] = [];
-        const plainStrings: string[] = [];
-        const leaves = (v: unknown, into: string[]): void => {
-            if (typeof v === "string") {
-                into.push(v);
-            } else if (v !== null && typeof v === "object") {
-                const o = v as Record<string, unknown>;
-                if (SIG in o && "plaintext" in o) {
-                    leaves(JSON.parse(o.plaintext as string), secretStrings);
-                } else {
-                    Object.values(o).forEach((x) => leaves(x, into));
-                }
-            }
-        };
-        leaves(JSON.parse(box.cliOk(["stack", "export", "--stack", "dev", "--show-secrets"])), plainStrings);
-        // Public material may share bytes with a secret (an OpenSSH private key holds its public
-        // key; user-data holds the node's public keys): lines found in it are not secrets.
-        const publicMaterial = plainStrings.filter((v) => /PUBLIC KEY|CERTIFICATE|^(ssh-|ecdsa-sha2-)/m.test(v)).join("\n");
-        const keyLines = secretStrings
-            .flatMap((v) => v.match(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g) ?? [])
-            .flatMap((block) => block.split("\n").slice(1, -1).map((l) => l.trim()));
-        const singleLine = secretStrings.filter((v) => !v.includes("\n") && v.length >= 16);
-        const candidates = [...new Set([...keyLines, ...singleLine])].filter((l) => l.length >= 16 && !publicMaterial.includes(l));
+        const { candidates, singleLine } = secretSearch(JSON.parse(box.cliOk(["stack", "export", "--stack", "dev", "--show-secrets"])));
         // the site's CA keys, the ops and admin keys, each VM's host key, the registry password
-        assert.ok(candidates.length >= 20 && singleLine.length >= 1, `${candidates.length} secret lines, ${singleLine.length} single-line secrets`);
+        assert.ok(candidates.length >= 20 && singleLine >= 1, `${candidates.length} secret lines, ${singleLine} single-line secrets`);
         const exported = box.cliOk(["stack", "export", "--stack", "dev"]);
         const state = walk(box.state).map((f) => fs.readFileSync(f, "utf8")).join("\n");
         for (const [where, text] of Object.entries({ "stack export": exported, "state files": state, "the up's output": upOutput })) {
