@@ -32,8 +32,8 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { spawn } from "child_process";
 import * as YAML from "yaml";
+import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { PASSPHRASE, Sandbox } from "../engine/harness";
 import { secretSearch } from "../engine/secrets";
 import { NodeSpec, SiteConfig } from "../../stacks/types";
@@ -110,39 +110,50 @@ describe("pulumi up of the e2e site with the real engine: VMs and preparation, d
     /** Something may exist in libvirt that only `destroy` knows how to remove. */
     let created = false;
 
-    /** The real CLI in the checkout copy, its output kept (and streamed to a log file), its event log read. */
-    async function pulumi(label: string, args: string[]): Promise<PulumiRun> {
+    /**
+     * The real CLI in the checkout copy, running index.ts through the language host as a user's
+     * `pulumi up` does (the Automation API on a local project: it streams the engine's events
+     * and output, which the tests time and search). Output goes to a log file as well.
+     */
+    async function pulumi(label: string, op: "up" | "preview" | "destroy", opts: { refresh?: boolean; expectNoChanges?: boolean } = {}): Promise<PulumiRun> {
         runs += 1;
         const logFile = path.join(box.dir, `${String(runs).padStart(2, "0")}-${label}.log`);
-        const eventLog = `${logFile}.events`;
         const t = stopwatch();
-        const child = spawn(path.join(box.bin, "pulumi"), [...args, "--stack", STACK, "--non-interactive", "--color", "never", "--event-log", eventLog], {
-            cwd: box.work,
-            env: { ...process.env, ...box.env },
-            stdio: ["ignore", "pipe", "pipe"],
-        });
-        const log = fs.createWriteStream(logFile);
+        const events: EngineEventLine[] = [];
         let output = "";
-        const take = (chunk: Buffer): void => {
-            output += chunk.toString();
-            log.write(chunk);
+        const common = {
+            color: "never" as const,
+            onOutput: (o: string) => {
+                output += o;
+                fs.appendFileSync(logFile, o);
+            },
+            onEvent: (e: EngineEvent) => events.push(e as unknown as EngineEventLine),
         };
-        child.stdout.on("data", take);
-        child.stderr.on("data", take);
-        const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
-        log.end();
+        let status = 0;
+        try {
+            const stack = await e2eStack();
+            if (op === "up") await stack.up({ ...common, refresh: opts.refresh, expectNoChanges: opts.expectNoChanges });
+            else if (op === "preview") await stack.preview({ ...common, refresh: opts.refresh, expectNoChanges: opts.expectNoChanges });
+            else await stack.destroy(common);
+        } catch (err) {
+            status = 1;
+            output += `\n${String(err)}`;
+            fs.appendFileSync(logFile, `\n${String(err)}`);
+        }
         engineOutput += output;
-        const events = fs.existsSync(eventLog)
-            ? fs.readFileSync(eventLog, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as EngineEventLine)
-            : [];
-        console.log(`      pulumi ${args[0]} (${label}): exit ${status} after ${t().toFixed(0)} s; ${output.match(/^Resources:[\s\S]*?(?=\n\n|$)/m)?.[0]?.replace(/\n\s*/g, "; ") ?? "no summary"}`);
+        console.log(`      pulumi ${op} (${label}): exit ${status} after ${t().toFixed(0)} s; ${output.match(/^Resources:[\s\S]*?(?=\n\n|$)/m)?.[0]?.replace(/\n\s*/g, "; ") ?? "no summary"}`);
         return { status, output, seconds: t(), events };
     }
 
-    async function pulumiOk(label: string, args: string[]): Promise<PulumiRun> {
-        const r = await pulumi(label, args);
+    async function e2eStack(): Promise<Stack> {
+        const pulumiCommand = await PulumiCommand.get({ root: path.dirname(box.bin), skipVersionCheck: false });
+        return LocalWorkspace.selectStack({ stackName: STACK, workDir: box.work }, { pulumiCommand, envVars: box.env });
+    }
+
+    async function pulumiOk(label: string, op: "up" | "preview" | "destroy", opts: { refresh?: boolean; expectNoChanges?: boolean } = {}): Promise<PulumiRun> {
+        const r = await pulumi(label, op, opts);
         if (r.status !== 0) {
-            throw new Error(`pulumi ${args.join(" ")} (${label}) failed with exit ${r.status} after ${r.seconds.toFixed(0)} s:\n${r.output.slice(-15_000)}`);
+            throw new Error(`pulumi ${op} (${label}) failed after ${r.seconds.toFixed(0)} s:\n${r.output.slice(-15_000)}`);
         }
         return r;
     }
@@ -237,7 +248,7 @@ describe("pulumi up of the e2e site with the real engine: VMs and preparation, d
         if (box !== undefined && created) {
             // a failed test still made things: take them down so the next run starts clean
             run(WORLD_SH, ["mirror-start"]);
-            const r = await pulumi("destroy-after-failure", ["destroy", "--yes", "--skip-preview"]);
+            const r = await pulumi("destroy-after-failure", "destroy");
             if (r.status !== 0) console.log(`      destroy after a failure: ${r.output.slice(-3000)}`);
         }
         if (process.env.KVMK8S_E2E_KEEP === "1") {
@@ -249,7 +260,7 @@ describe("pulumi up of the e2e site with the real engine: VMs and preparation, d
 
     it("up creates pool, volumes, cloud-init disks and domains, and prepares the director and every node", async function () {
         created = true;
-        const r = await pulumiOk("first-up", ["up", "--yes", "--skip-preview"]);
+        const r = await pulumiOk("first-up", "up");
         figure("pulumi_up", r.seconds, `first up to every VM prepared, ${nodes().length} VMs`);
         const took = stepSeconds(r.events);
         const director = took.get(`${WORLD.site}-director-prepare`);
@@ -274,10 +285,10 @@ describe("pulumi up of the e2e site with the real engine: VMs and preparation, d
 
     it("a second up changes nothing, and neither does preview --refresh", async function () {
         assert.ok(upDone, "the up did not complete");
-        const up = await pulumiOk("no-op-up", ["up", "--yes", "--skip-preview", "--expect-no-changes"]);
+        const up = await pulumiOk("no-op-up", "up", { expectNoChanges: true });
         figure("pulumi_up_no_op", up.seconds);
         assert.strictEqual(show(changed(up.events)), "(nothing)");
-        const preview = await pulumiOk("preview-refresh", ["preview", "--refresh", "--expect-no-changes"]);
+        const preview = await pulumiOk("preview-refresh", "preview", { refresh: true, expectNoChanges: true });
         figure("pulumi_preview_refresh", preview.seconds);
         assert.strictEqual(show(changed(preview.events)), "(nothing)");
     });
@@ -288,7 +299,7 @@ describe("pulumi up of the e2e site with the real engine: VMs and preparation, d
         const before = domainUuids();
         sshTo(worker).ok("sudo touch /var/lib/kvm-k8s-e2e-before-rebuild");
         setSite({ ...inputs, rebuild: { [worker.name]: 1 } });
-        const r = await pulumiOk("rebuild-worker-1", ["up", "--yes", "--skip-preview"]);
+        const r = await pulumiOk("rebuild-worker-1", "up");
         figure("day2_rebuild_worker", r.seconds);
         const ops = changed(r.events);
         assert.deepStrictEqual([...ops.keys()].filter((n) => !n.startsWith(`${worker.hostname}-`)), [], `changes beyond ${worker.hostname}:\n${show(ops)}`);
@@ -308,7 +319,7 @@ describe("pulumi up of the e2e site with the real engine: VMs and preparation, d
         const before = domainUuids();
         setSite({ ...inputs, extraWorkers: 1 });
         const added = site.workers[1];
-        const r = await pulumiOk("new-worker", ["up", "--yes", "--skip-preview"]);
+        const r = await pulumiOk("new-worker", "up");
         figure("day2_new_worker", r.seconds);
         const ops = changed(r.events);
         const own = (n: string): boolean => n === added.hostname || n.startsWith(`${added.hostname}-`);
@@ -334,7 +345,7 @@ describe("pulumi up of the e2e site with the real engine: VMs and preparation, d
         mustRun(WORLD_SH, ["mirror-stop"]);
         let failed: PulumiRun;
         try {
-            failed = await pulumi("reconstitute-mirror-stopped", ["up", "--yes", "--skip-preview", "--refresh"]);
+            failed = await pulumi("reconstitute-mirror-stopped", "up", { refresh: true });
         } finally {
             mustRun(WORLD_SH, ["mirror-start"]);
         }
@@ -343,7 +354,7 @@ describe("pulumi up of the e2e site with the real engine: VMs and preparation, d
         assert.match(failed.output, new RegExp(`${master.hostname}-prepare`), "the failure does not name the node's preparation");
         assert.match(failed.output, new RegExp(`stopped in step [a-z_]+ on ${master.hostname}`), `the failure does not name the step:\n${failed.output.slice(-5000)}`);
         assert.strictEqual(virsh(["domstate", master.hostname]).trim(), "running", "the VM was not recreated");
-        const r = await pulumiOk("reconstitute", ["up", "--yes", "--skip-preview"]);
+        const r = await pulumiOk("reconstitute", "up");
         figure("day2_reconstitute_complete", r.seconds, "mirror back");
         const after = domainUuids();
         for (const [name, uuid] of before) if (name !== master.hostname) assert.strictEqual(after.get(name), uuid, `${name} was replaced`);
@@ -364,7 +375,7 @@ describe("pulumi up of the e2e site with the real engine: VMs and preparation, d
         // at once: new pair as the login key
         setLoginKey(next);
         setSite({ ...inputs, publicKey: nextPublic });
-        const refused = await pulumi("rotate-at-once", ["up", "--yes", "--skip-preview"]);
+        const refused = await pulumi("rotate-at-once", "up");
         assert.notStrictEqual(refused.status, 0, "a one-step key rotation was not refused");
         assert.match(refused.output, /kvm-k8s:site\.access\.publicKey/);
         assert.match(refused.output, /extraPublicKeys/);
@@ -372,14 +383,14 @@ describe("pulumi up of the e2e site with the real engine: VMs and preparation, d
         // step 1: the current key logs in; the next one is authorized beside it
         setLoginKey(oldKey);
         setSite({ ...inputs, publicKey: fs.readFileSync(`${oldKey}.pub`, "utf8").trim(), extraPublicKeys: [nextPublic] });
-        const first = await pulumiOk("rotate-authorize-next", ["up", "--yes", "--skip-preview"]);
+        const first = await pulumiOk("rotate-authorize-next", "up");
         figure("day2_key_authorize_next", first.seconds);
         for (const node of nodes()) sshTo(node, next).ok("true");
         // step 2: the next key is the login key; the old one is no longer authorized
         setLoginKey(next);
         keyFile = next;
         setSite({ ...inputs, publicKey: nextPublic, extraPublicKeys: [] });
-        const second = await pulumiOk("rotate-switch", ["up", "--yes", "--skip-preview"]);
+        const second = await pulumiOk("rotate-switch", "up");
         figure("day2_key_switch", second.seconds);
         for (const r of [first, second]) {
             const ops = changed(r.events);
@@ -411,7 +422,7 @@ describe("pulumi up of the e2e site with the real engine: VMs and preparation, d
     it("destroy leaves nothing of the site in libvirt", async function () {
         assert.ok(upDone, "the up did not complete");
         const macs = new Set(nodes().flatMap((n) => n.nics.map((x) => x.mac)));
-        const r = await pulumiOk("destroy", ["destroy", "--yes", "--skip-preview"]);
+        const r = await pulumiOk("destroy", "destroy");
         created = false;
         figure("pulumi_destroy", r.seconds);
         assert.deepStrictEqual(siteInventory(), []);
