@@ -50,6 +50,8 @@ export interface E2eSiteInputs {
     rebuild?: Record<string, number>;
     /** `access.extraPublicKeys`: keys authorized beside the login key (a rotation's first step). */
     extraPublicKeys?: string[];
+    /** The hypervisor's domain type; `qemu` (TCG) unless a test breaks the VM definition on purpose. */
+    domainType?: "kvm" | "qemu";
 }
 
 /** `kvm-k8s:site` for the e2e stack (overlaid on the dev profile). */
@@ -67,7 +69,7 @@ export function e2eSite(inputs: E2eSiteInputs): Record<string, unknown> {
         stopAfter: "prepared",
         domain: "e2e.kvm-k8s.internal",
         // no /dev/kvm on the machines the test runs on: software emulation
-        hypervisors: [{ name: "hv1", uri: "qemu:///system", domainType: "qemu" }],
+        hypervisors: [{ name: "hv1", uri: "qemu:///system", domainType: inputs.domainType ?? "qemu" }],
         networks: [{ name: "internal", bridge: WORLD.bridge, cidr: WORLD.cidr, gateway: WORLD.hostIp, dns: [WORLD.hostIp] }],
         nodeNetwork: "internal",
         storagePool: { name: WORLD.pool, create: true, path: WORLD.poolPath },
