@@ -36,6 +36,7 @@ import * as YAML from "yaml";
 import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { PASSPHRASE, Sandbox } from "../engine/harness";
 import { secretSearch } from "../engine/secrets";
+import { checkEffectiveContainerd } from "../vm/containerd-dump";
 import { NodeSpec, SiteConfig } from "../../stacks/types";
 import { E2E_VERSIONS, e2eSite, e2eSiteConfig, E2eSiteInputs, e2eStackFile, WORLD } from "./site";
 import { figure, guestNic, mustRun, run, siteInventory, Ssh, stopwatch, virsh, worldEnv } from "./world";
@@ -105,6 +106,15 @@ function breakage(): { domainType?: "kvm" } {
     if (what === "") return {};
     if (what === "vm-definition") return { domainType: "kvm" };
     throw new Error(`KVMK8S_E2E_BREAK='${what}': use vm-definition (or leave it unset)`);
+}
+
+/** What a resource printed (a Command's output lines), from the diagnostic events. */
+function printed(events: EngineEventLine[], name: string): string[] {
+    return events
+        .filter((e) => e.diagnosticEvent?.urn !== undefined && nameOf(e.diagnosticEvent.urn) === name)
+        .flatMap((e) => e.diagnosticEvent!.message.split("\n"))
+        .map((l) => l.trim())
+        .filter(Boolean);
 }
 
 const show = (ops: Map<string, string>): string => [...ops].map(([n, op]) => `${op} ${n}`).join("\n") || "(nothing)";
@@ -292,6 +302,9 @@ describe("pulumi up of the e2e site with the real engine: VMs and preparation, d
         assert.ok(upDone, "the up did not complete");
         const resources = state();
         for (const node of nodes()) checkVm(node, resources);
+        // containerd: what the rendered config.toml gives is what the old patched default gave
+        const master = sshTo(site.masters[0], keyFile, resources);
+        console.log(`      [containerd] ${checkEffectiveContainerd((command, input) => master.ok(command, input), site.cluster.sandboxImage)}`);
     });
 
     it("a second up changes nothing, and neither does preview --refresh", async function () {
@@ -405,6 +418,14 @@ describe("pulumi up of the e2e site with the real engine: VMs and preparation, d
         setSite({ ...inputs, publicKey: nextPublic, extraPublicKeys: [] });
         const second = await pulumiOk("rotate-switch", "up");
         figure("day2_key_switch", second.seconds);
+        // Preparation ran again on every VM (its environment changed) and, being idempotent,
+        // changed nothing but the login keys.
+        for (const node of nodes()) {
+            const lines = printed(first.events, `${node.hostname}-prepare`);
+            assert.ok(lines.some((l) => /^ok: /.test(l)), `no output of ${node.hostname}-prepare in the first rotation update`);
+            const other = lines.filter((l) => l.startsWith("changed:") && !/authorized_keys accepts exactly the program's 2 login key/.test(l));
+            assert.deepStrictEqual(other, [], `${node.hostname}: preparation run again changed more than the login keys (not idempotent)`);
+        }
         for (const r of [first, second]) {
             const ops = changed(r.events);
             const disks = [...ops].filter(([n]) => /-cloudinit$/.test(n));

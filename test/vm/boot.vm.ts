@@ -44,7 +44,7 @@ import { CERTS_D, CONTAINERD_CONFIG_PATH } from "../../components/nodes/containe
 import { envPrelude, LIBRARY_PATH, RUN_STDIN_AS_ROOT } from "../../components/remote";
 import { NodeSpec, SiteConfig } from "../../stacks/types";
 import { ROOT, stackSite } from "../fixtures";
-import { dumpDifferences, flattenDump, isZeroValue, RUNC_OPTIONS } from "./containerd-dump";
+import { checkEffectiveContainerd } from "./containerd-dump";
 
 const BREAK = process.env.KVMK8S_VM_BREAK ?? "";
 if (!["", "user-data", "script"].includes(BREAK)) {
@@ -457,38 +457,12 @@ describe("real VM: boot the dev master with its rendered cloud-init, then prepar
             phase("containerd config dump: the rendered config.toml against the old awk-patched default");
             // The old file, made on the VM as prepare-node.sh made it: the installed containerd's
             // `config default`, patched by the old awk program, with the same sandbox image.
-            const legacyPath = "/tmp/kvmk8s-legacy-config.toml";
-            const legacy = fs.readFileSync(path.join(ROOT, "test", "legacy", "containerd.sh"), "utf8");
-            const make = ssh(
-                "sudo -n bash",
-                `set -euo pipefail\nSANDBOX_IMAGE=${JSON.stringify(site.cluster.sandboxImage)}\n${legacy}\ncontainerd config default | legacy_config_toml >${legacyPath}\n`,
-            );
-            assert.strictEqual(make.status, 0, `making the old config.toml on the VM failed:\n${make.stderr}`);
-            const before = sshOk(`sudo -n containerd --config ${legacyPath} config dump`);
-            const now = sshOk("sudo -n containerd config dump");
-            const version = sshOk("containerd --version").trim();
-            const diff = dumpDifferences(before, now);
-
-            // Every difference is one of these two, and nothing else:
-            // 1. `imports` names the file each dump was read from.
-            assert.deepStrictEqual(diff.changed, [["imports", `["${legacyPath}"]`, `["${CONTAINERD_CONFIG_PATH}"]`]], `values that differ (${version})`);
-            assert.deepStrictEqual(diff.onlySecond, [], `settings only the rendered config.toml gives (${version})`);
-            // 2. The old file listed every runc option with its zero value; the rendered one
-            // states SystemdCgroup only. containerd keeps the options table as written and the
-            // CRI plugin decodes it into the runc shim's Options (a protobuf message), where an
-            // absent field and its zero value are the same: runc runs the same either way.
-            const extra = diff.onlyFirst.filter(([key, value]) => key.startsWith(`${RUNC_OPTIONS} `) && isZeroValue(value));
-            assert.deepStrictEqual(diff.onlyFirst, extra, `settings only the old file gave, other than zero-valued runc options (${version})`);
-            assert.ok(extra.length > 0, "the old file's zero-valued runc options are expected in its dump: is the comparison looking at the right section?");
-            const effective = flattenDump(now);
-            assert.strictEqual(effective.get(`${RUNC_OPTIONS} SystemdCgroup`), "true");
-            assert.strictEqual(effective.get('[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc] runtime_type'), '"io.containerd.runc.v2"');
-            assert.strictEqual(effective.get('[plugins."io.containerd.grpc.v1.cri".registry] config_path'), `"${CERTS_D}"`);
-            assert.strictEqual(effective.get('[plugins."io.containerd.grpc.v1.cri"] sandbox_image'), `"${site.cluster.sandboxImage}"`);
-            done(
-                `${version}: ${flattenDump(before).size} effective settings before, ${effective.size} now; the same but imports (the file read) and ` +
-                    `${extra.length} zero-valued runc options the old file spelled out (${extra.map(([k]) => k.slice(RUNC_OPTIONS.length + 1)).join(", ")})`,
-            );
+            const sh = (command: string, input?: string): string => {
+                const r = ssh(command, input);
+                assert.strictEqual(r.status, 0, `\`${command}\` on the VM failed:\n${r.stderr}`);
+                return r.stdout;
+            };
+            done(checkEffectiveContainerd(sh, site.cluster.sandboxImage));
         });
     });
 });
