@@ -210,11 +210,12 @@ describe("pulumi up of the e2e site with the real engine: VMs and preparation, d
     }
 
     /**
-     * What the site's resources are in state, by URN: type, id, inputs and outputs. Left out:
-     * the self-reference every update reads again, and bookkeeping (order, timestamps).
+     * What the site's resources are in state, by URN: type, id, inputs and outputs, secrets
+     * decrypted (each export encrypts them afresh). Left out: the self-reference every update
+     * reads again, and bookkeeping (order, timestamps).
      */
     function managedResources(): Map<string, string> {
-        const exported = JSON.parse(box.cliOk(["stack", "export", "--stack", STACK])) as { deployment: { resources?: (StateResource & { inputs?: unknown })[] } };
+        const exported = JSON.parse(box.cliOk(["stack", "export", "--show-secrets", "--stack", STACK])) as { deployment: { resources?: (StateResource & { inputs?: unknown })[] } };
         return new Map(
             (exported.deployment.resources ?? [])
                 .filter((r) => r.type !== "pulumi:pulumi:StackReference")
