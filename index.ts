@@ -19,7 +19,7 @@ async function previousDeployment(): Promise<{ fingerprints?: Fingerprints; kube
             loginKeys: loginKeys.value as LoginKeys | undefined,
         };
     } catch (err) {
-        pulumi.log.warn(`could not read this stack's last outputs (${String(err)}); the one-rebuild and version-step checks are skipped`);
+        pulumi.log.warn(`could not read this stack's last outputs (${String(err)}); the one-rebuild, version-step, stage and login-key checks are skipped`);
         return {};
     }
 }

@@ -214,7 +214,7 @@ export const accessSchema = z.strictObject({
     publicKey: checked(publicKeyProblem, `must be an OpenSSH public key line; ${SET_PUBLIC_KEY}`),
     /**
      * More public keys the login user accepts, beside `publicKey`: how a login key is rotated
-     * without losing the VMs (README "Rotating the login key"): add the next key here and run
+     * without losing the VMs (README, Day 2, "Rotate the login key"): add the next key here and run
      * `pulumi up`, then make it the login key.
      */
     extraPublicKeys: z.array(checked(extraPublicKeyProblem, "must be an OpenSSH public key line, e.g. the contents of ~/.ssh/next.pub")).default([]),

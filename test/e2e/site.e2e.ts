@@ -33,7 +33,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { EngineEvent } from "@pulumi/pulumi/automation";
 import { PASSPHRASE, Sandbox } from "../engine/harness";
 import { secretSearch } from "../engine/secrets";
 import { checkEffectiveContainerd } from "../vm/containerd-dump";
@@ -51,28 +51,21 @@ interface StateResource {
     urn: string;
     type: string;
     id?: string;
+    inputs?: Record<string, unknown>;
     outputs?: Record<string, unknown>;
-}
-
-interface EngineEventLine {
-    timestamp: number;
-    resourcePreEvent?: { metadata: { op: string; urn: string; type: string } };
-    resOutputsEvent?: { metadata: { op: string; urn: string; type: string } };
-    resOpFailedEvent?: { metadata: { op: string; urn: string; type: string } };
-    diagnosticEvent?: { severity: string; message: string; urn?: string };
 }
 
 interface PulumiRun {
     status: number | null;
     output: string;
     seconds: number;
-    events: EngineEventLine[];
+    events: EngineEvent[];
 }
 
 const nameOf = (urn: string): string => urn.split("::").pop() ?? urn;
 
 /** Resource name -> op, for every step that changed something (not same, read or refresh). */
-function changed(events: EngineEventLine[]): Map<string, string> {
+function changed(events: EngineEvent[]): Map<string, string> {
     const ops = new Map<string, string>();
     for (const e of events) {
         const m = e.resourcePreEvent?.metadata;
@@ -86,7 +79,7 @@ function changed(events: EngineEventLine[]): Map<string, string> {
 }
 
 /** Seconds from a resource's step start to its end, by resource name. */
-function stepSeconds(events: EngineEventLine[]): Map<string, number> {
+function stepSeconds(events: EngineEvent[]): Map<string, number> {
     const start = new Map<string, number>();
     const took = new Map<string, number>();
     for (const e of events) {
@@ -145,7 +138,7 @@ describe("pulumi up of the e2e site with the real engine: VMs and preparation, d
         runs += 1;
         const logFile = path.join(box.dir, `${String(runs).padStart(2, "0")}-${label}.log`);
         const t = stopwatch();
-        const events: EngineEventLine[] = [];
+        const events: EngineEvent[] = [];
         let output = "";
         const common = {
             color: "never" as const,
@@ -153,11 +146,11 @@ describe("pulumi up of the e2e site with the real engine: VMs and preparation, d
                 output += o;
                 fs.appendFileSync(logFile, o);
             },
-            onEvent: (e: EngineEvent) => events.push(e as unknown as EngineEventLine),
+            onEvent: (e: EngineEvent) => events.push(e),
         };
         let status = 0;
         try {
-            const stack = await e2eStack();
+            const stack = await box.stack(STACK);
             if (op === "up") await stack.up({ ...common, refresh: opts.refresh, expectNoChanges: opts.expectNoChanges });
             else if (op === "preview") await stack.preview({ ...common, refresh: opts.refresh, expectNoChanges: opts.expectNoChanges });
             else await stack.destroy(common);
@@ -169,11 +162,6 @@ describe("pulumi up of the e2e site with the real engine: VMs and preparation, d
         engineOutput += output;
         console.log(`      pulumi ${op} (${label}): exit ${status} after ${t().toFixed(0)} s; ${/Resources:\n([\s\S]*?)\n\n/.exec(output)?.[1]?.trim().replace(/\n\s*/g, "; ") ?? "no summary"}`);
         return { status, output, seconds: t(), events };
-    }
-
-    async function e2eStack(): Promise<Stack> {
-        const pulumiCommand = await PulumiCommand.get({ root: path.dirname(box.bin), skipVersionCheck: false });
-        return LocalWorkspace.selectStack({ stackName: STACK, workDir: box.work }, { pulumiCommand, envVars: box.env });
     }
 
     async function pulumiOk(label: string, op: "up" | "preview" | "destroy", opts: { refresh?: boolean; expectNoChanges?: boolean } = {}): Promise<PulumiRun> {
@@ -204,8 +192,9 @@ describe("pulumi up of the e2e site with the real engine: VMs and preparation, d
         return file;
     }
 
-    function state(): StateResource[] {
-        const exported = JSON.parse(box.cliOk(["stack", "export", "--stack", STACK])) as { deployment: { resources?: StateResource[] } };
+    /** The resources in state (`stack export`), with secrets decrypted when asked. */
+    function state(showSecrets = false): StateResource[] {
+        const exported = JSON.parse(box.cliOk(["stack", "export", ...(showSecrets ? ["--show-secrets"] : []), "--stack", STACK])) as { deployment: { resources?: StateResource[] } };
         return exported.deployment.resources ?? [];
     }
 
@@ -215,9 +204,8 @@ describe("pulumi up of the e2e site with the real engine: VMs and preparation, d
      * reads again, and bookkeeping (order, timestamps).
      */
     function managedResources(): Map<string, string> {
-        const exported = JSON.parse(box.cliOk(["stack", "export", "--show-secrets", "--stack", STACK])) as { deployment: { resources?: (StateResource & { inputs?: unknown })[] } };
         return new Map(
-            (exported.deployment.resources ?? [])
+            state(true)
                 .filter((r) => r.type !== "pulumi:pulumi:StackReference")
                 .map((r) => [r.urn, JSON.stringify({ type: r.type, id: r.id, inputs: r.inputs, outputs: r.outputs })]),
         );

@@ -196,9 +196,17 @@ export class Sandbox {
         return path.join(this.work, `Pulumi.${stack}.yaml`);
     }
 
-    private async stack(stack: string, program: PulumiFn): Promise<Stack> {
+    /**
+     * `stack` through the Automation API and the real CLI: `program` run inline, or without it
+     * the project in the directory (a checkout copy) run by the language host, as `pulumi up`
+     * runs it there.
+     */
+    async stack(stack: string, program?: PulumiFn): Promise<Stack> {
         const pulumiCommand = await PulumiCommand.get({ root: path.dirname(this.bin), skipVersionCheck: false });
-        return LocalWorkspace.selectStack({ stackName: stack, projectName: PROJECT, program }, { workDir: this.work, pulumiCommand, envVars: this.env });
+        const options = { workDir: this.work, pulumiCommand, envVars: this.env };
+        return program === undefined
+            ? LocalWorkspace.selectStack({ stackName: stack, workDir: this.work }, options)
+            : LocalWorkspace.selectStack({ stackName: stack, projectName: PROJECT, program }, options);
     }
 
     /** `pulumi preview` (or `up`) of `program` on `stack`, through the real CLI. */

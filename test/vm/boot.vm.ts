@@ -131,8 +131,8 @@ describe("real VM: boot the dev master with its rendered cloud-init, then prepar
     function ssh(command: string, input?: string, timeoutMs = 180_000): SpawnSyncReturns<string> {
         return run("ssh", [...sshBase, command], { input, timeoutMs });
     }
-    function sshOk(command: string): string {
-        const r = ssh(command);
+    function sshOk(command: string, input?: string): string {
+        const r = ssh(command, input);
         if (r.error || r.status !== 0) {
             throw new Error(`on the VM, \`${command}\` failed (${r.error?.message ?? `exit ${r.status}`}):\n${r.stderr}${r.stdout}`);
         }
@@ -457,12 +457,7 @@ describe("real VM: boot the dev master with its rendered cloud-init, then prepar
             phase("containerd config dump: the rendered config.toml against the old awk-patched default");
             // The old file, made on the VM as prepare-node.sh made it: the installed containerd's
             // `config default`, patched by the old awk program, with the same sandbox image.
-            const sh = (command: string, input?: string): string => {
-                const r = ssh(command, input);
-                assert.strictEqual(r.status, 0, `\`${command}\` on the VM failed:\n${r.stderr}`);
-                return r.stdout;
-            };
-            done(checkEffectiveContainerd(sh, site.cluster.sandboxImage));
+            done(checkEffectiveContainerd(sshOk, site.cluster.sandboxImage));
         });
     });
 });

@@ -322,7 +322,7 @@ LOGIN_BEGIN="# BEGIN kvm-k8s-login"
 LOGIN_END="# END kvm-k8s-login"
 LOGIN_RECORD=/etc/kvm-k8s/login-keys
 login_keys() {
-    local keys="${LOGIN_PUBLIC_KEYS:-}" user="${LOGIN_USER:-}" line wanted="" known file rc=0
+    local keys="${LOGIN_PUBLIC_KEYS:-}" user="${LOGIN_USER:-}" line wanted="" known file src=/dev/null rc=0
     if [[ -z "${keys//[[:space:]]/}" ]]; then
         log "ok: no LOGIN_PUBLIC_KEYS given; the login keys stay as cloud-init wrote them"
         return 0
@@ -336,6 +336,7 @@ login_keys() {
     done <<<"$keys"
     user_ssh_dir "$user"
     file="$SSH_HOME/.ssh/authorized_keys"
+    if [[ -f "$KVMK8S_ROOT$file" ]]; then src="$KVMK8S_ROOT$file"; fi
     # every key (type and blob) the program names now or has named before
     known="$(
         { awk 'NF { print $1, $2 }' <<<"$wanted"; [[ ! -f "$KVMK8S_ROOT$LOGIN_RECORD" ]] || cat -- "$KVMK8S_ROOT$LOGIN_RECORD"; } | sort -u
@@ -352,7 +353,7 @@ login_keys() {
         (key() in known) { next }
         { print }
         END { if (skip) exit 3; if (!done) emit() }
-    ' "$( [[ -f "$KVMK8S_ROOT$file" ]] && echo "$KVMK8S_ROOT$file" || echo /dev/null)" >"$KVMK8S_TMP/authorized_keys" || rc=$?
+    ' "$src" >"$KVMK8S_TMP/authorized_keys" || rc=$?
     [[ "$rc" -eq 0 ]] || die "$file: '$LOGIN_BEGIN' has no '$LOGIN_END' after it; fix the file by hand"
     mkdir -p -- "$(dirname -- "$KVMK8S_ROOT$LOGIN_RECORD")"
     write_if_changed "$LOGIN_RECORD" 0600 <<<"$known"
@@ -392,15 +393,8 @@ enable_service() {
 run_steps() {
     local step
     if [[ -n "${KVMK8S_ONLY:-}" ]]; then
-        for step in "$@"; do
-            if [[ "$step" == "$KVMK8S_ONLY" ]]; then
-                KVMK8S_STEP=$step
-                "$step"
-                KVMK8S_STEP=""
-                return 0
-            fi
-        done
-        die "KVMK8S_ONLY=$KVMK8S_ONLY is not a step of this script; its steps: $*"
+        [[ " $* " == *" $KVMK8S_ONLY "* ]] || die "KVMK8S_ONLY=$KVMK8S_ONLY is not a step of this script; its steps: $*"
+        set -- "$KVMK8S_ONLY"
     fi
     for step in "$@"; do
         KVMK8S_STEP=$step
